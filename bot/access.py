@@ -1,0 +1,103 @@
+"""Who is acting, and may they do this? Every handler goes through here.
+
+The person is looked up by the Telegram user id of the update; a stranger or a person
+of another role gets a polite answer and the handler never runs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.commands import BY_NAME, who_may
+from bot.services import services_of
+from messages.i18n import Translator, normalize, translator
+from storage import people
+from storage.models import Person, Role
+
+PERSON_KEY = "coachbot.person"
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Person], Awaitable[Any]]
+
+
+async def acting_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
+    """The linked, active person behind this update, or None for a stranger (cached per update)."""
+    user = update.effective_user
+    if user is None:
+        return None
+    # One context object serves one update, so the lookup is done once per update.
+    cached = context.__dict__.get(PERSON_KEY)
+    if cached is not None and cached[0] == user.id:
+        return cached[1]  # type: ignore[no-any-return]
+    person = await services_of(context).db.run(people.by_telegram_id, user.id)
+    context.__dict__[PERSON_KEY] = (user.id, person)
+    return person
+
+
+def language_for(update: Update, person: Person | None, default: str = "fi") -> str:
+    """The person's own language, or for a stranger what their Telegram app says."""
+    if person is not None:
+        return person.language
+    user = update.effective_user
+    return normalize(user.language_code if user else None, default)
+
+
+def t_for(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person | None) -> Translator:
+    return translator(language_for(update, person, services_of(context).settings.default_language))
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    """Answer in the chat the update came from, whether a message or a button press."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, **kwargs)
+
+
+async def tell_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    t = t_for(update, context, None)
+    await reply(
+        update,
+        t(
+            "Hello! I am Coachbot, the assistant of your employment coaching. "
+            "I don't know you yet. To start, open the invite link your coach gave you. "
+            "If you have no link, ask your coach for one."
+        ),
+    )
+
+
+def for_roles(*roles: Role, command: str | None = None) -> Callable[[Handler], Callable[..., Any]]:
+    """Run the handler only for a linked person of one of these roles."""
+
+    allowed = frozenset(roles)
+
+    def decorate(handler: Handler) -> Callable[..., Any]:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
+            person = await acting_person(update, context)
+            if person is None:
+                await tell_stranger(update, context)
+                return None
+            if Role(person.role) not in allowed:
+                t = translator(person.language)
+                spec = BY_NAME.get(command or "")
+                if spec is not None:
+                    text = t(
+                        "Sorry, /{command} is for {who}. /help shows what you can do.",
+                        command=spec.name,
+                        who=who_may(spec, t),
+                    )
+                else:
+                    text = t("Sorry, that is not available to you. /help shows what you can do.")
+                await reply(update, text)
+                return None
+            return await handler(update, context, person)
+
+        return guarded
+
+    return decorate

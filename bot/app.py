@@ -1,0 +1,50 @@
+"""Application wiring: the real python-telegram-bot Application with our handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+import handlers
+from bot.menus import set_default_menus
+from bot.services import SERVICES_KEY, Services
+from bot.settings import Settings
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
+def build_application(services: Services, *, token: str | None = None) -> Application:  # type: ignore[type-arg]
+    """Build (not start) the Application: the same object in polling, webhook and tests."""
+    settings = services.settings
+    application = (
+        ApplicationBuilder()
+        .token(token or settings.require_token())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(Defaults(tzinfo=settings.tz))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = services
+    handlers.register(application)
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    services: Services = application.bot_data[SERVICES_KEY]
+    await set_default_menus(application.bot, services.settings.default_language)
+
+
+def make_services(settings: Settings) -> Services:
+    """Open the database and bring it to the newest schema (start-up migrates by design)."""
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    return Services(settings=settings, db=Database(settings.database_url))

@@ -1,0 +1,229 @@
+"""The `coachbot` command line: run the bot, migrate, add people, hand out invites."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from typing import Annotated
+
+import httpx
+import typer
+
+from bot.settings import LANGUAGES, MissingTokenError, Settings
+from storage.models import Role
+
+app = typer.Typer(
+    help="Coachbot: the Telegram assistant for employment coaching.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+people_app = typer.Typer(help="Coaches, caseworkers, clients and admins.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(people_app, name="people")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and the URL carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@app.command()
+def run() -> None:
+    """Run the bot: long polling, or a webhook when COACHBOT_WEBHOOK_URL is set."""
+    from bot.app import build_application, make_services
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    try:
+        token = settings.require_token()
+    except MissingTokenError as error:
+        _fail(str(error))
+    services = make_services(settings)
+    application = build_application(services, token=token)
+    from bot.app import ALLOWED_UPDATES
+
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+@app.command()
+def console(
+    script: Annotated[
+        bool, typer.Option(help="Plain line-by-line output for driving from a program.")
+    ] = False,
+) -> None:
+    """Try the bot offline: a demo data set and a terminal chat, no token, no network."""
+    from bot.console import run_console
+
+    raise typer.Exit(code=run_console(script=script or not sys.stdin.isatty()))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"Database is at {revision}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = "-1") -> None:
+    """Undo migrations down to REVISION (default: one step)."""
+    from storage.migrate import downgrade
+
+    downgrade(_settings().database_url, revision)
+    typer.echo(f"Database downgraded to {revision}.")
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+@people_app.command("add")
+def people_add(
+    role: Annotated[Role, typer.Option(help="admin, coach, caseworker or client.")],
+    name: Annotated[str, typer.Option(help="Display name shown to others.")],
+    language: Annotated[str, typer.Option(help="fi, sv or en.")] = "fi",
+    coach: Annotated[int | None, typer.Option(help="The client's coach (person id).")] = None,
+    caseworker: Annotated[
+        int | None, typer.Option(help="The client's caseworker (person id).")
+    ] = None,
+    program: Annotated[str | None, typer.Option(help="Program key for a service period.")] = None,
+    start: Annotated[str | None, typer.Option(help="Service period start, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Planned end, YYYY-MM-DD.")] = None,
+) -> None:
+    """Add a person; prints the new id alone on the last line."""
+    from storage import people
+
+    if language not in LANGUAGES:
+        _fail(f"language must be one of {', '.join(LANGUAGES)}")
+    if (program is None) != (start is None):
+        _fail("--program and --start go together")
+    if program and role is not Role.CLIENT:
+        _fail("only a client has a service period")
+    try:
+        start_date = date.fromisoformat(start) if start else None
+        end_date = date.fromisoformat(end) if end else None
+    except ValueError:
+        _fail("dates are written YYYY-MM-DD")
+    db = _database(_settings())
+
+    def add(session):  # type: ignore[no-untyped-def]
+        person = people.add_person(
+            session,
+            role=role,
+            name=name,
+            language=language,
+            coach_id=coach,
+            caseworker_id=caseworker,
+        )
+        if program and start_date:
+            people.add_period(
+                session,
+                client_id=person.id,
+                program_key=program,
+                start=start_date,
+                planned_end=end_date,
+            )
+        return person
+
+    try:
+        person = db.call(add)
+    except people.PeopleError as error:
+        _fail(str(error))
+    typer.echo(f"Added {person.role} {person.display_name}.")
+    typer.echo(str(person.id))
+
+
+@people_app.command("list")
+def people_list(
+    role: Annotated[Role | None, typer.Option(help="Only this role.")] = None,
+) -> None:
+    """List people: id, role, language, joined or not, name."""
+    from storage import people
+
+    db = _database(_settings())
+    for person in db.call(people.list_people, role):
+        joined = "joined" if person.telegram_user_id else "invite pending"
+        state = "" if person.active else " (inactive)"
+        typer.echo(
+            f"{person.id}\t{person.role}\t{person.language}\t{joined}\t{person.display_name}{state}"
+        )
+
+
+def bot_username(settings: Settings) -> str:
+    """COACHBOT_BOT_USERNAME, or ask Telegram's getMe with the token."""
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    token = settings.require_token()
+    response = httpx.get(f"{settings.telegram_api_base_url}{token}/getMe", timeout=15)
+    body = response.json()
+    if not body.get("ok"):
+        raise RuntimeError(f"Telegram refused the token: {body.get('description')}")
+    return str(body["result"]["username"])
+
+
+@app.command()
+def invite(
+    person_id: Annotated[int, typer.Argument(help="Who the invite is for.")],
+    expires_days: Annotated[
+        int | None, typer.Option(help="Days until the link expires (default 7).", min=1, max=90)
+    ] = None,
+) -> None:
+    """Make a one-time invite link; prints the link, and the code alone on the last line."""
+    from storage import invites
+    from storage.models import utcnow
+
+    settings = _settings()
+    try:
+        username = bot_username(settings)
+    except MissingTokenError:
+        _fail("set TELEGRAM_BOT_TOKEN (or COACHBOT_BOT_USERNAME) so the link names your bot")
+    except (httpx.HTTPError, RuntimeError, KeyError, ValueError) as error:
+        _fail(f"could not ask Telegram for the bot's name: {error}")
+    db = _database(settings)
+    days = expires_days or settings.invite_days
+    try:
+        code = db.call(invites.create_invite, person_id, now=utcnow(), days=days)
+    except LookupError as error:
+        _fail(str(error))
+    typer.echo(f"Invite link (valid {days} days, works once):")
+    typer.echo(f"https://t.me/{username}?start={code}")
+    typer.echo(code)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

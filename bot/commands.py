@@ -1,0 +1,61 @@
+"""The command menu of each role: one table, used for set_my_commands, /help and refusals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from messages.i18n import N_, Translator
+from storage.models import Role
+
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    description: str  # a catalog id
+    roles: frozenset[Role]
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", N_("What I can do for you"), EVERYONE),
+    CommandSpec("me", N_("My details and contacts"), EVERYONE),
+    CommandSpec("clients", N_("My clients"), frozenset({Role.COACH, Role.CASEWORKER})),
+    CommandSpec("people", N_("People and pending invites"), frozenset({Role.ADMIN})),
+    CommandSpec("language", N_("Change language"), EVERYONE),
+)
+
+BY_NAME = {spec.name: spec for spec in COMMANDS}
+
+# Shown to people who have not joined yet.
+STRANGER_COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", N_("Join with your invite link"), EVERYONE),
+    CommandSpec("help", N_("What I can do for you"), EVERYONE),
+)
+
+ROLE_NAMES = {
+    Role.ADMIN: N_("provider admin"),
+    Role.COACH: N_("coach"),
+    Role.CASEWORKER: N_("caseworker"),
+    Role.CLIENT: N_("client"),
+}
+
+# Plural role names, for "this command is for coaches and caseworkers".
+ROLE_GROUPS = {
+    Role.ADMIN: N_("provider admins"),
+    Role.COACH: N_("coaches"),
+    Role.CASEWORKER: N_("caseworkers"),
+    Role.CLIENT: N_("clients"),
+}
+
+
+def commands_for(role: Role) -> list[CommandSpec]:
+    return [spec for spec in COMMANDS if role in spec.roles]
+
+
+def who_may(spec: CommandSpec, t: Translator) -> str:
+    """'coaches and caseworkers' in the reader's language."""
+    names = [t(ROLE_GROUPS[role]) for role in Role if role in spec.roles]
+    if len(names) == 1:
+        return names[0]
+    return t("{first} and {last}", first=", ".join(names[:-1]), last=names[-1])

@@ -1,0 +1,49 @@
+"""/people: the provider admin's overview of who is in the service and who has joined."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler, ContextTypes, filters
+
+from bot.access import for_roles, reply
+from bot.commands import ROLE_GROUPS
+from bot.services import services_of
+from messages.i18n import translator
+from storage import audit, people
+from storage.models import Person, Role
+
+
+def _overview(session, actor_id: int | None) -> list[Person]:  # type: ignore[no-untyped-def]
+    found = people.list_people(session)
+    audit.record(session, "people.view", actor_id=actor_id, detail=f"{len(found)} people")
+    return found
+
+
+@for_roles(Role.ADMIN, command="people")
+async def people_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person
+) -> None:
+    t = translator(person.language)
+    everyone = await services_of(context).db.run(_overview, person.id)
+    lines = [t("People in the service:")]
+    for role in Role:
+        group = [p for p in everyone if p.role == role.value and p.active]
+        waiting = sum(1 for p in group if p.telegram_user_id is None)
+        lines.append(
+            t(
+                "{group}: {total} ({waiting} not joined yet)",
+                group=t(ROLE_GROUPS[role]).capitalize(),
+                total=len(group),
+                waiting=waiting,
+            )
+        )
+    not_joined = [p for p in everyone if p.active and p.telegram_user_id is None]
+    if not_joined:
+        lines.append("")
+        lines.append(t("Not joined yet (id, name):"))
+        lines += [f"{p.id} {p.display_name}" for p in not_joined[:50]]
+        lines.append(t("Send an invite with: coachbot invite ID"))
+    await reply(update, "\n".join(lines))
+
+
+HANDLERS = [CommandHandler("people", people_command, filters=filters.ChatType.PRIVATE)]

@@ -1,0 +1,43 @@
+"""The last line of defence: log the failure without personal data, and tell the person."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.access import language_for
+from bot.services import services_of
+from messages.i18n import translator
+
+log = logging.getLogger("coachbot.errors")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    # The exception's type and traceback, the update id: never the message text or names.
+    log.error(
+        "handler failed on update %s: %s",
+        update_id,
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    person = context.__dict__.get("coachbot.person", (None, None))[1]
+    default = services_of(context).settings.default_language
+    t = translator(language_for(update, person, default))
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await update.effective_chat.send_message(
+            t(
+                "Sorry, something went wrong on my side. Nothing you sent was lost. "
+                "Please try again in a moment."
+            )
+        )
+    except TelegramError:
+        log.warning("could not tell update %s about the failure", update_id)

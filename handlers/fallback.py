@@ -1,0 +1,50 @@
+"""What is left over: unknown commands, free text, stale buttons and group chats."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.access import acting_person, reply, t_for, tell_stranger
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = await acting_person(update, context)
+    if person is None:
+        await tell_stranger(update, context)
+        return
+    t = t_for(update, context, person)
+    await reply(update, t("I don't know that command. /help shows what you can do."))
+
+
+async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = await acting_person(update, context)
+    if person is None:
+        await tell_stranger(update, context)
+        return
+    t = t_for(update, context, person)
+    await reply(update, t("I didn't understand that. /help shows what you can do."))
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    person = await acting_person(update, context)
+    t = t_for(update, context, person)
+    await query.answer(t("This button is no longer valid."), show_alert=True)
+
+
+async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Coaching matters are personal: the bot talks in private chats only."""
+    t = t_for(update, context, None)
+    await reply(update, t("I only talk in private chats. Please open a chat with me directly."))
+
+
+HANDLERS = [
+    MessageHandler(filters.COMMAND & ~filters.ChatType.PRIVATE, group_chat),
+    MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
+    MessageHandler(
+        filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, free_text
+    ),
+    CallbackQueryHandler(stale_button),
+]

@@ -1,0 +1,59 @@
+"""/language: each person picks fi, sv or en; the menu and all texts follow."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.access import acting_person, for_roles, tell_stranger
+from bot.commands import EVERYONE
+from bot.menus import set_person_menu
+from bot.services import services_of
+from messages.i18n import SUPPORTED, translator
+from storage import people
+from storage.models import Person
+
+# Language names are shown in the language itself, so anyone can find their own.
+NATIVE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+PREFIX = "lang:"
+
+
+@for_roles(*EVERYONE, command="language")
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
+    t = translator(person.language)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(NATIVE_NAMES[code], callback_data=PREFIX + code)]
+            for code in SUPPORTED
+        ]
+    )
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(t("Choose your language:"), reply_markup=keyboard)
+
+
+async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    person = await acting_person(update, context)
+    if person is None:
+        await query.answer()
+        await tell_stranger(update, context)
+        return
+    code = (query.data or "")[len(PREFIX) :]
+    if code not in SUPPORTED:
+        t = translator(person.language)
+        await query.answer(t("This button is no longer valid."), show_alert=True)
+        return
+    assert person.id is not None
+    await services_of(context).db.run(people.set_language, person.id, code)
+    person.language = code
+    t = translator(code)
+    await query.answer()
+    await query.edit_message_text(t("Language changed. I will talk to you in English now."))
+    await set_person_menu(context.bot, person)
+
+
+HANDLERS = [
+    CommandHandler("language", language, filters=filters.ChatType.PRIVATE),
+    CallbackQueryHandler(choose, pattern=f"^{PREFIX}"),
+]

@@ -1,0 +1,95 @@
+"""/start: joining with a one-time invite code, and greeting people who return."""
+
+from __future__ import annotations
+
+import math
+
+from telegram import Update
+from telegram.ext import CommandHandler, ContextTypes, filters
+
+from bot.access import acting_person, reply, t_for, tell_stranger
+from bot.menus import set_person_menu
+from bot.services import services_of
+from handlers.help import help_text
+from messages.i18n import translator
+from storage import invites
+from storage.invites import RedeemOutcome
+from storage.models import Person
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = update.effective_user
+    if user is None or update.effective_message is None:
+        return
+    code = context.args[0] if context.args else ""
+    person = await acting_person(update, context)
+    if not code:
+        if person is None:
+            await tell_stranger(update, context)
+        else:
+            await reply(update, welcome(person, returning=True))
+        return
+
+    services = services_of(context)
+    result = await services.db.run(invites.redeem, code, user.id, now=services.now())
+    t = t_for(update, context, person)
+    match result.outcome:
+        case RedeemOutcome.LINKED | RedeemOutcome.ALREADY_LINKED:
+            assert result.person is not None
+            linked = result.person
+            await set_person_menu(context.bot, linked)
+            await reply(
+                update, welcome(linked, returning=result.outcome is RedeemOutcome.ALREADY_LINKED)
+            )
+        case RedeemOutcome.ACCOUNT_TAKEN:
+            await reply(
+                update,
+                t(
+                    "This Telegram account is already connected to Coachbot for someone else. "
+                    "One account can be connected to one person only. "
+                    "Please ask your coach or the provider for help."
+                ),
+            )
+        case RedeemOutcome.USED:
+            await reply(
+                update,
+                t(
+                    "This invite link has already been used. Each link works only once. "
+                    "Please ask your coach for a new link."
+                ),
+            )
+        case RedeemOutcome.EXPIRED:
+            await reply(
+                update,
+                t("This invite link has expired. Please ask your coach for a new link."),
+            )
+        case RedeemOutcome.SLOWED:
+            minutes = max(1, math.ceil(result.wait.total_seconds() / 60))
+            await reply(
+                update,
+                t.plural(
+                    "Too many attempts. Please wait {n} minute and try again.",
+                    "Too many attempts. Please wait {n} minutes and try again.",
+                    minutes,
+                ),
+            )
+        case _:
+            await reply(
+                update,
+                t(
+                    "I could not find this invite. Please check that you opened the whole "
+                    "link, or ask your coach for a new one."
+                ),
+            )
+
+
+def welcome(person: Person, *, returning: bool) -> str:
+    t = translator(person.language)
+    if returning:
+        first = t("Welcome back, {name}!", name=person.display_name)
+    else:
+        first = t("Hello {name}! You are now connected to Coachbot.", name=person.display_name)
+    return first + "\n\n" + help_text(person)
+
+
+HANDLERS = [CommandHandler("start", start, filters=filters.ChatType.PRIVATE)]

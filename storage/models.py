@@ -1,0 +1,135 @@
+"""SQLModel tables: the durable state of Coachbot.
+
+Times are stored as timezone-aware UTC (SQLModel's UTCDateTime), dates
+as plain dates. Personal data is kept to the minimum the service needs: a display
+name, a language and the Telegram user id once linked. No identity codes, no phone numbers.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC: the storage convention for every timestamp column."""
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COACH = "coach"
+    CASEWORKER = "caseworker"
+    CLIENT = "client"
+
+
+class PeriodStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
+
+
+class Person(SQLModel, table=True):
+    """Anybody who talks to the bot; a client has one coach and one caseworker."""
+
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(sa_column=Column(String(16), nullable=False, index=True))
+    display_name: str = Field(max_length=120)
+    language: str = Field(default="fi", max_length=5)
+    telegram_user_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, unique=True, nullable=True)
+    )
+    coach_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    caseworker_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    linked_at: datetime | None = Field(default=None)
+
+
+class Program(SQLModel, table=True):
+    """A service program: its rules are data so a new contract needs no code change."""
+
+    __tablename__ = "program"
+
+    key: str = Field(primary_key=True, max_length=32)
+    source: str = Field(max_length=16)
+    # Lengths as ISO 8601 durations ("P2W", "P4M"), as the contracts state them.
+    min_length: str | None = Field(default=None, max_length=16)
+    max_length: str | None = Field(default=None, max_length=16)
+    max_extension: str | None = Field(default=None, max_length=16)
+    hour_cap: float | None = None
+    interim_evaluation_hours: float | None = None
+    no_show_alert_threshold: int = Field(default=2)
+    rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ServicePeriod(SQLModel, table=True):
+    """One client's period in one program."""
+
+    __tablename__ = "service_period"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    program_key: str = Field(foreign_key="program.key", max_length=32)
+    start_date: date
+    planned_end: date | None = None
+    status: str = Field(default=PeriodStatus.ACTIVE.value, max_length=16)
+    ended_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    """A one-time invite: only the SHA-256 of the code is kept, so a leaked table links nobody."""
+
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    code_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class StartAttempt(SQLModel, table=True):
+    """A failed /start code, keyed by a hash of the Telegram id, for slowing down guessing."""
+
+    __tablename__ = "start_attempt"
+    __table_args__ = (Index("ix_start_attempt_who_at", "who", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    who: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did or looked at what: actions and ids only, never message texts or names."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    action: str = Field(max_length=64)
+    subject_id: int | None = Field(default=None, index=True)
+    detail: str | None = Field(default=None, max_length=200)
+
+
+__all__ = [
+    "AuditEntry",
+    "Invite",
+    "PeriodStatus",
+    "Person",
+    "Program",
+    "Role",
+    "ServicePeriod",
+    "StartAttempt",
+    "UniqueConstraint",
+    "utcnow",
+]

@@ -1,0 +1,168 @@
+"""People, their links to each other and their service periods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from storage import audit
+from storage.models import PeriodStatus, Person, Program, Role, ServicePeriod
+
+NAME_MAX = 120
+
+
+class PeopleError(ValueError):
+    """A request that breaks a rule about people; the message is for the admin's terminal."""
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """What a coach or caseworker may see of one of their clients."""
+
+    id: int
+    display_name: str
+    program_key: str | None
+    start_date: date | None
+    planned_end: date | None
+    linked: bool
+
+
+def _require_role(session: Session, person_id: int | None, role: Role, what: str) -> None:
+    if person_id is None:
+        return
+    other = session.get(Person, person_id)
+    if other is None or other.role != role.value or not other.active:
+        raise PeopleError(f"{what} {person_id} is not an active {role.value}")
+
+
+def add_person(
+    session: Session,
+    *,
+    role: Role,
+    name: str,
+    language: str,
+    coach_id: int | None = None,
+    caseworker_id: int | None = None,
+    actor_id: int | None = None,
+) -> Person:
+    name = " ".join(name.split())
+    if not name:
+        raise PeopleError("a name is needed")
+    if len(name) > NAME_MAX:
+        raise PeopleError(f"the name is longer than {NAME_MAX} characters")
+    if role is not Role.CLIENT and (coach_id or caseworker_id):
+        raise PeopleError("only a client has a coach and a caseworker")
+    _require_role(session, coach_id, Role.COACH, "coach")
+    _require_role(session, caseworker_id, Role.CASEWORKER, "caseworker")
+    person = Person(
+        role=role.value,
+        display_name=name,
+        language=language,
+        coach_id=coach_id,
+        caseworker_id=caseworker_id,
+    )
+    session.add(person)
+    session.flush()
+    audit.record(session, "person.add", actor_id=actor_id, subject_id=person.id, detail=role.value)
+    return person
+
+
+def add_period(
+    session: Session,
+    *,
+    client_id: int,
+    program_key: str,
+    start: date,
+    planned_end: date | None = None,
+    actor_id: int | None = None,
+) -> ServicePeriod:
+    client = session.get(Person, client_id)
+    if client is None or client.role != Role.CLIENT.value:
+        raise PeopleError(f"person {client_id} is not a client")
+    if session.get(Program, program_key) is None:
+        known = ", ".join(p.key for p in session.exec(select(Program)))
+        raise PeopleError(f"unknown program {program_key!r}; known programs: {known}")
+    if planned_end is not None and planned_end < start:
+        raise PeopleError("the planned end is before the start")
+    period = ServicePeriod(
+        client_id=client_id, program_key=program_key, start_date=start, planned_end=planned_end
+    )
+    session.add(period)
+    session.flush()
+    audit.record(session, "period.add", actor_id=actor_id, subject_id=client_id, detail=program_key)
+    return period
+
+
+def list_people(session: Session, role: Role | None = None) -> list[Person]:
+    query = select(Person).order_by(col(Person.id))
+    if role is not None:
+        query = query.where(Person.role == role.value)
+    return list(session.exec(query))
+
+
+def by_telegram_id(session: Session, telegram_user_id: int) -> Person | None:
+    return session.exec(
+        select(Person).where(Person.telegram_user_id == telegram_user_id, col(Person.active))
+    ).first()
+
+
+def set_language(session: Session, person_id: int, language: str) -> None:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise PeopleError(f"no person {person_id}")
+    person.language = language
+    audit.record(
+        session, "person.language", actor_id=person_id, subject_id=person_id, detail=language
+    )
+
+
+def current_period(session: Session, client_id: int) -> ServicePeriod | None:
+    """The newest period that has not ended."""
+    return session.exec(
+        select(ServicePeriod)
+        .where(
+            ServicePeriod.client_id == client_id,
+            ServicePeriod.status != PeriodStatus.ENDED.value,
+        )
+        .order_by(col(ServicePeriod.start_date).desc())
+    ).first()
+
+
+def clients_of(session: Session, viewer: Person) -> list[ClientSummary]:
+    """A coach's or caseworker's own active clients; anyone else sees nobody."""
+    if viewer.role == Role.COACH.value:
+        link = Person.coach_id
+    elif viewer.role == Role.CASEWORKER.value:
+        link = Person.caseworker_id
+    else:
+        return []
+    clients = session.exec(
+        select(Person)
+        .where(link == viewer.id, Person.role == Role.CLIENT.value, col(Person.active))
+        .order_by(col(Person.display_name))
+    ).all()
+    summaries = []
+    for client in clients:
+        assert client.id is not None
+        period = current_period(session, client.id)
+        summaries.append(
+            ClientSummary(
+                id=client.id,
+                display_name=client.display_name,
+                program_key=period.program_key if period else None,
+                start_date=period.start_date if period else None,
+                planned_end=period.planned_end if period else None,
+                linked=client.telegram_user_id is not None,
+            )
+        )
+    audit.record(session, "clients.view", actor_id=viewer.id, detail=f"{len(summaries)} clients")
+    return summaries
+
+
+def contacts_of(session: Session, client: Person) -> tuple[Person | None, Person | None]:
+    """The client's coach and caseworker (either may be missing)."""
+    coach = session.get(Person, client.coach_id) if client.coach_id else None
+    caseworker = session.get(Person, client.caseworker_id) if client.caseworker_id else None
+    return coach, caseworker

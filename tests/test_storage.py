@@ -1,0 +1,200 @@
+"""Storage on SQLite and PostgreSQL: migrations, people, periods, invites, audit."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from storage import audit, invites, people
+from storage.db import Database
+from storage.invites import RedeemOutcome
+from storage.migrate import current_revision, downgrade, head_revision, upgrade
+from storage.models import AuditEntry, Invite, Person, Program, Role
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+PRESETS = {"on-the-job", "job-coaching", "job-search", "job-retention", "work-activity", "ips"}
+
+
+def _tables(url: str) -> set[str]:
+    engine = Database(url).engine
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: str) -> None:
+    upgrade(empty_database_url)
+    assert {"person", "program", "service_period", "invite", "audit_log"} <= _tables(
+        empty_database_url
+    )
+    database = Database(empty_database_url)
+    assert current_revision(database.engine) == head_revision(empty_database_url)
+    with database.session() as session:
+        assert {p.key for p in session.exec(select(Program))} == PRESETS
+        job_search = session.get(Program, "job-search")
+        assert job_search is not None
+        assert job_search.hour_cap == 35 and job_search.interim_evaluation_hours == 21
+        assert job_search.max_length == "P6M" and job_search.max_extension == "P2M"
+        work = session.get(Program, "work-activity")
+        assert work is not None and work.rules["work_allowance_eur"] == {"4": 8, "6": 12}
+    database.dispose()
+
+    downgrade(empty_database_url, "-1")
+    assert "person" not in _tables(empty_database_url)
+    upgrade(empty_database_url)
+    assert "person" in _tables(empty_database_url)
+
+
+def _team(db: Database) -> tuple[int, int, int]:
+    def add(session):  # type: ignore[no-untyped-def]
+        coach = people.add_person(session, role=Role.COACH, name="Kaisa Koutsi", language="fi")
+        worker = people.add_person(session, role=Role.CASEWORKER, name="Ville V", language="sv")
+        client = people.add_person(
+            session,
+            role=Role.CLIENT,
+            name="  Maija   Meikäläinen ",
+            language="fi",
+            coach_id=coach.id,
+            caseworker_id=worker.id,
+        )
+        people.add_period(
+            session, client_id=client.id, program_key="job-search", start=date(2026, 11, 2)
+        )
+        return coach.id, worker.id, client.id
+
+    return db.call(add)
+
+
+def test_people_links_and_periods(db: Database) -> None:
+    coach_id, worker_id, client_id = _team(db)
+    with db.session() as session:
+        client = session.get(Person, client_id)
+        assert client is not None
+        assert client.display_name == "Maija Meikäläinen"  # spaces folded
+        assert client.coach_id == coach_id and client.caseworker_id == worker_id
+        assert [p.id for p in people.list_people(session, Role.CLIENT)] == [client_id]
+        coach = session.get(Person, coach_id)
+        assert coach is not None
+        summaries = people.clients_of(session, coach)
+        assert [(s.display_name, s.program_key, s.linked) for s in summaries] == [
+            ("Maija Meikäläinen", "job-search", False)
+        ]
+        # A client sees nobody through clients_of.
+        assert people.clients_of(session, client) == []
+    with db.session() as session:
+        assert audit.entries(session, action="clients.view")[0].actor_id == coach_id
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"role": Role.CLIENT, "name": "X", "coach_id": 999}, "not an active coach"),
+        ({"role": Role.COACH, "name": "X", "coach_id": 1}, "only a client"),
+        ({"role": Role.CLIENT, "name": "   "}, "a name is needed"),
+        ({"role": Role.CLIENT, "name": "x" * 121}, "longer than"),
+    ],
+)
+def test_people_rules_refuse_bad_links(db: Database, kwargs: dict, message: str) -> None:
+    _team(db)
+    with pytest.raises(people.PeopleError, match=message), db.session() as session:
+        people.add_person(session, language="fi", **kwargs)
+
+
+def test_period_needs_a_known_program(db: Database) -> None:
+    _, _, client_id = _team(db)
+    with pytest.raises(people.PeopleError, match="unknown program"), db.session() as session:
+        people.add_period(session, client_id=client_id, program_key="nope", start=date(2026, 1, 1))
+
+
+def test_invite_redeems_once_and_stores_only_a_hash(db: Database) -> None:
+    _, _, client_id = _team(db)
+    code = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    assert len(code) >= 22  # at least 128 bits in URL-safe base64
+    with db.session() as session:
+        stored = session.exec(select(Invite)).one()
+        assert code not in stored.code_hash and len(stored.code_hash) == 64
+
+    first = db.call(invites.redeem, code, 5001, now=NOW + timedelta(minutes=1))
+    assert first.outcome is RedeemOutcome.LINKED and first.person is not None
+    assert first.person.telegram_user_id == 5001
+    again = db.call(invites.redeem, code, 5002, now=NOW + timedelta(minutes=2))
+    assert again.outcome is RedeemOutcome.USED
+    with db.session() as session:
+        assert people.by_telegram_id(session, 5001) is not None
+        assert people.by_telegram_id(session, 5002) is None
+
+
+def test_invite_expiry_unknown_and_taken_accounts(db: Database) -> None:
+    coach_id, _, client_id = _team(db)
+    old = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    late = db.call(invites.redeem, old, 6001, now=NOW + timedelta(days=7))
+    assert late.outcome is RedeemOutcome.EXPIRED
+    unknown = db.call(invites.redeem, "A" * 32, 6001, now=NOW)
+    assert unknown.outcome is RedeemOutcome.UNKNOWN
+
+    coach_code = db.call(invites.create_invite, coach_id, now=NOW, days=7)
+    assert db.call(invites.redeem, coach_code, 6001, now=NOW).outcome is RedeemOutcome.LINKED
+    # The same Telegram account cannot become the client too.
+    client_code = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    taken = db.call(invites.redeem, client_code, 6001, now=NOW)
+    assert taken.outcome is RedeemOutcome.ACCOUNT_TAKEN
+    # The code was not spent: the client can still use it from their own account.
+    mine = db.call(invites.redeem, client_code, 6002, now=NOW)
+    assert mine.outcome is RedeemOutcome.LINKED
+
+
+def test_relinking_needs_a_new_invite(db: Database) -> None:
+    _, _, client_id = _team(db)
+    first = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    db.call(invites.redeem, first, 7001, now=NOW)
+    # A new phone: a new invite moves the person to the new account.
+    second = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    moved = db.call(invites.redeem, second, 7002, now=NOW)
+    assert moved.outcome is RedeemOutcome.LINKED
+    with db.session() as session:
+        assert people.by_telegram_id(session, 7001) is None
+        person = people.by_telegram_id(session, 7002)
+        assert person is not None and person.id == client_id
+
+
+def test_wrong_codes_are_slowed_down(db: Database) -> None:
+    _, _, client_id = _team(db)
+    good = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    for i in range(5):
+        result = db.call(invites.redeem, f"wrong-code-{i:06d}", 8001, now=NOW + timedelta(seconds=i))
+        assert result.outcome is RedeemOutcome.UNKNOWN
+    # The sixth wrong code is still checked; from then on the account must wait.
+    db.call(invites.redeem, "wrong-code-999999", 8001, now=NOW + timedelta(seconds=10))
+    slowed = db.call(invites.redeem, good, 8001, now=NOW + timedelta(seconds=11))
+    assert slowed.outcome is RedeemOutcome.SLOWED and slowed.wait > timedelta(0)
+    # Another account is not affected, and the good code still works after the wait.
+    later = db.call(invites.redeem, good, 8001, now=NOW + timedelta(minutes=16))
+    assert later.outcome is RedeemOutcome.LINKED
+
+
+def test_simultaneous_redeems_link_exactly_one_account(db: Database) -> None:
+    _, _, client_id = _team(db)
+    code = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(
+            pool.map(lambda uid: db.call(invites.redeem, code, uid, now=NOW), range(9001, 9009))
+        )
+    outcomes = [r.outcome for r in results]
+    assert outcomes.count(RedeemOutcome.LINKED) == 1
+    assert set(outcomes) <= {RedeemOutcome.LINKED, RedeemOutcome.USED}
+
+
+def test_audit_keeps_no_codes_or_names(db: Database) -> None:
+    _, _, client_id = _team(db)
+    code = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    db.call(invites.redeem, code, 9100, now=NOW)
+    with db.session() as session:
+        rows = session.exec(select(AuditEntry)).all()
+    text = " ".join(f"{r.action} {r.detail}" for r in rows)
+    assert {"person.add", "invite.create", "person.link"} <= {r.action for r in rows}
+    assert code not in text and "Maija" not in text and "9100" not in text
