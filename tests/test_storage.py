@@ -168,12 +168,15 @@ def test_wrong_codes_are_slowed_down(db: Database) -> None:
     for i in range(5):
         result = db.call(invites.redeem, f"wrong-code-{i:06d}", 8001, now=NOW + timedelta(seconds=i))
         assert result.outcome is RedeemOutcome.UNKNOWN
-    # The sixth wrong code is still checked; from then on the account must wait.
-    db.call(invites.redeem, "wrong-code-999999", 8001, now=NOW + timedelta(seconds=10))
+    # After five wrong codes, even a good code is not checked until the wait is over.
     slowed = db.call(invites.redeem, good, 8001, now=NOW + timedelta(seconds=11))
-    assert slowed.outcome is RedeemOutcome.SLOWED and slowed.wait > timedelta(0)
-    # Another account is not affected, and the good code still works after the wait.
-    later = db.call(invites.redeem, good, 8001, now=NOW + timedelta(minutes=16))
+    assert slowed.outcome is RedeemOutcome.SLOWED
+    assert timedelta(seconds=50) < slowed.wait <= timedelta(minutes=1)
+    # Another account is not affected.
+    other = db.call(invites.redeem, "wrong-code-other", 8002, now=NOW + timedelta(seconds=12))
+    assert other.outcome is RedeemOutcome.UNKNOWN
+    # After the wait the good code works.
+    later = db.call(invites.redeem, good, 8001, now=NOW + timedelta(minutes=2))
     assert later.outcome is RedeemOutcome.LINKED
 
 

@@ -1,0 +1,62 @@
+"""The demo data set of the offline console: one of each role and two clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from storage import invites, people
+from storage.models import Role
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    person_id: int
+    role: Role
+    name: str
+    language: str
+    telegram_user_id: int
+    invite_code: str
+
+
+DEMO_PEOPLE = (
+    (Role.ADMIN, "Aino Ylläpito", "fi"),
+    (Role.COACH, "Kaisa Koutsi", "fi"),
+    (Role.CASEWORKER, "Ville Virkailija", "fi"),
+    (Role.CLIENT, "Matti Meikäläinen", "fi"),
+    (Role.CLIENT, "Sara Svensson", "sv"),
+)
+
+
+def create_demo(session: Session, *, today: date, now: datetime) -> list[DemoPerson]:
+    """Add the demo people with service periods and a fresh invite each."""
+    created = []
+    coach_id = caseworker_id = None
+    programs = iter(("job-search", "work-activity"))
+    for index, (role, name, language) in enumerate(DEMO_PEOPLE):
+        person = people.add_person(
+            session,
+            role=role,
+            name=name,
+            language=language,
+            coach_id=coach_id if role is Role.CLIENT else None,
+            caseworker_id=caseworker_id if role is Role.CLIENT else None,
+        )
+        assert person.id is not None
+        if role is Role.COACH:
+            coach_id = person.id
+        elif role is Role.CASEWORKER:
+            caseworker_id = person.id
+        elif role is Role.CLIENT:
+            people.add_period(
+                session,
+                client_id=person.id,
+                program_key=next(programs),
+                start=today - timedelta(days=14),
+                planned_end=today + timedelta(days=150),
+            )
+        code = invites.create_invite(session, person.id, now=now, days=7)
+        created.append(DemoPerson(person.id, role, name, language, 900_001 + index, code))
+    return created
