@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 
 import handlers
+from bot.dispatcher import Dispatcher
 from bot.menus import set_default_menus
+from bot.ratelimit import TelegramLimits
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from storage.db import Database
@@ -18,21 +20,34 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
-def build_application(services: Services, *, token: str | None = None) -> Application:  # type: ignore[type-arg]
+DISPATCHER_KEY = "coachbot.dispatcher"
+
+
+def build_application(
+    services: Services,
+    *,
+    token: str | None = None,
+    limits: TelegramLimits | None = None,
+    dispatcher_options: dict[str, object] | None = None,
+) -> Application:  # type: ignore[type-arg]
     """Build (not start) the Application: the same object in polling, webhook and tests."""
     settings = services.settings
+    limits = limits or TelegramLimits()
     application = (
         ApplicationBuilder()
         .token(token or settings.require_token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(limits)
         .concurrent_updates(True)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
+    dispatcher = Dispatcher(services, application.bot, limits=limits, **(dispatcher_options or {}))
+    application.bot_data[DISPATCHER_KEY] = dispatcher
     handlers.register(application)
     return application
 
@@ -40,6 +55,12 @@ def build_application(services: Services, *, token: str | None = None) -> Applic
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     services: Services = application.bot_data[SERVICES_KEY]
     await set_default_menus(application.bot, services.settings.default_language)
+    # The first tick runs at once: whatever came due while the bot was down goes out now.
+    application.bot_data[DISPATCHER_KEY].attach(application)
+
+
+async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
+    await application.bot_data[DISPATCHER_KEY].stop()
 
 
 def make_services(settings: Settings) -> Services:

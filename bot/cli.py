@@ -19,7 +19,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 people_app = typer.Typer(help="Coaches, caseworkers, clients and admins.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+outbox_app = typer.Typer(help="Messages waiting to be sent, sent or failed.", no_args_is_help=True)
 app.add_typer(people_app, name="people")
+app.add_typer(outbox_app, name="outbox")
 
 
 def _settings() -> Settings:
@@ -219,6 +221,44 @@ def invite(
     typer.echo(f"Invite link (valid {days} days, works once):")
     typer.echo(f"https://t.me/{username}?start={code}")
     typer.echo(code)
+
+
+@outbox_app.command("list")
+def outbox_list(
+    failed: Annotated[bool, typer.Option("--failed", help="Only failed messages.")] = False,
+    pending: Annotated[bool, typer.Option("--pending", help="Only waiting messages.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many rows, newest first.")] = 50,
+) -> None:
+    """List outbox rows: id, status, kind, recipient id, due time (UTC), attempts, error."""
+    from storage import outbox
+    from storage.models import OutboxStatus
+
+    status = OutboxStatus.FAILED if failed else OutboxStatus.PENDING if pending else None
+    db = _database(_settings())
+    rows = db.call(outbox.list_messages, status=status, limit=limit)
+    if not rows:
+        typer.echo("No messages.")
+    for row in rows:
+        due = row.due_at.strftime("%Y-%m-%d %H:%M:%S")
+        error = row.last_error or ""
+        typer.echo(
+            f"{row.id}\t{row.status}\t{row.kind}\tperson {row.recipient_id}\t{due}\t"
+            f"{row.attempts}\t{error}"
+        )
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    message_id: Annotated[int, typer.Argument(help="The id shown by `outbox list`.")],
+) -> None:
+    """Send a failed (or cancelled) message again, now."""
+    from storage import outbox
+    from storage.models import utcnow
+
+    db = _database(_settings())
+    if not db.call(outbox.retry, message_id, utcnow()):
+        _fail(f"message {message_id} is not failed or cancelled (see `coachbot outbox list`)")
+    typer.echo(f"Message {message_id} will be sent again by the running bot.")
 
 
 def main() -> None:

@@ -26,6 +26,8 @@ class Services:
     settings: Settings
     db: Database
     clock: Callable[[], datetime] = field(default=system_clock)
+    # Set by the outbox dispatcher: call after committing a message that must go at once.
+    wake_outbox: Callable[[], None] = field(default=lambda: None)
 
     def now(self) -> datetime:
         """The current instant, timezone-aware UTC; the only clock handlers read."""

@@ -72,10 +72,7 @@ def untranslated(language: str) -> list[str]:
             continue
         found = catalog.get(message.id, context=message.context)
         strings = found.string if found is not None else None
-        if isinstance(strings, tuple | list):
-            done = all(strings)
-        else:
-            done = bool(strings)
+        done = all(strings) if isinstance(strings, tuple | list) else bool(strings)
         if found is None or not done or found.fuzzy:
             missing.append(message.id if isinstance(message.id, str) else message.id[0])
     return missing

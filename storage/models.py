@@ -11,7 +11,7 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -50,6 +50,8 @@ class Person(SQLModel, table=True):
     active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
     linked_at: datetime | None = Field(default=None)
+    # Set when Telegram refuses delivery (blocked bot, deleted account); cleared when they write.
+    unreachable_since: datetime | None = Field(default=None)
 
 
 class Program(SQLModel, table=True):
@@ -121,15 +123,66 @@ class AuditEntry(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=200)
 
 
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"  # taken by a dispatcher, not yet on the wire
+    SENDING = "sending"  # on the wire: a crash here is the only way to send twice
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Priority(enum.IntEnum):
+    """Lower goes first: an alert to a caseworker never waits behind reminders."""
+
+    ALERT = 0
+    NOTICE = 10
+    REMINDER = 20
+    DIGEST = 30
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message that must reach a person: a row first, a Telegram message second.
+
+    The text is a catalog id plus parameters, rendered in the recipient's language when
+    sent, so a language change before delivery is honoured.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=32)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    buttons: list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    due_at: datetime
+    priority: int = Field(default=Priority.NOTICE.value)
+    quiet: bool = Field(default=False)  # held back during the recipient's quiet hours
+    status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=200)
+    telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    idempotency_key: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    object_ref: str | None = Field(default=None, max_length=64, index=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
 __all__ = [
     "AuditEntry",
     "Invite",
+    "OutboxMessage",
+    "OutboxStatus",
     "PeriodStatus",
     "Person",
+    "Priority",
     "Program",
     "Role",
     "ServicePeriod",
     "StartAttempt",
-    "UniqueConstraint",
     "utcnow",
 ]

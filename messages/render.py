@@ -1,0 +1,56 @@
+"""Render a stored message (catalog id + parameters) in the recipient's language.
+
+Parameters are JSON. A plain value is used as it is; a tagged value is formatted for the
+reader: {"$dt": iso instant} as a Helsinki date and time, {"$date": iso date},
+{"$msg": catalog id} translated (e.g. a program or a reason).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from messages.formatting import HELSINKI, show_date, show_datetime
+from messages.i18n import translator
+
+
+def at(instant: datetime) -> dict[str, str]:
+    """Tag an instant for rendering in the reader's language."""
+    if instant.tzinfo is None:
+        raise ValueError("instants are timezone-aware")
+    return {"$dt": instant.isoformat()}
+
+
+def on(day: date) -> dict[str, str]:
+    return {"$date": day.isoformat()}
+
+
+def msg(catalog_id: str) -> dict[str, str]:
+    return {"$msg": catalog_id}
+
+
+def _value(value: Any, language: str, tz: ZoneInfo) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, raw),) = value.items()
+        if tag == "$dt":
+            return show_datetime(datetime.fromisoformat(raw), language, tz)
+        if tag == "$date":
+            return show_date(date.fromisoformat(raw), language)
+        if tag == "$msg":
+            return translator(language)(raw)
+    return value
+
+
+def render(message: str, params: dict[str, Any], language: str, tz: ZoneInfo = HELSINKI) -> str:
+    t = translator(language)
+    values = {name: _value(value, language, tz) for name, value in params.items()}
+    return t(message, **values)
+
+
+def render_buttons(buttons: list[Any] | None, language: str) -> list[list[tuple[str, str]]] | None:
+    """[[{"text": catalog id, "data": callback data}]] → rows of (label, data)."""
+    if not buttons:
+        return None
+    translate = translator(language)
+    return [[(translate(button["text"]), str(button["data"])) for button in row] for row in buttons]

@@ -1,0 +1,299 @@
+"""The outbox: durable messages and the claim protocol that sends each one once.
+
+States: pending → claimed (a dispatcher took it) → sending (on the wire) → sent.
+Cancelling or moving works on pending and claimed rows; a dispatcher re-checks its claim
+just before sending, so a row cancelled while claimed is never sent. Only a crash while a
+row is `sending` can send it twice: its lease expires and another claim sends it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage, OutboxStatus, Priority
+
+OPEN = (OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value)
+IN_FLIGHT = (OutboxStatus.CLAIMED.value, OutboxStatus.SENDING.value)
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """How many rows changed, and how many were already on the wire (too late to change)."""
+
+    changed: int
+    in_flight: int
+
+
+def schedule(
+    session: Session,
+    *,
+    recipient_id: int,
+    kind: str,
+    message: str,
+    key: str,
+    due_at: datetime,
+    params: dict[str, Any] | None = None,
+    buttons: list[Any] | None = None,
+    priority: Priority = Priority.NOTICE,
+    quiet: bool = False,
+    object_ref: str | None = None,
+) -> OutboxMessage:
+    """Add a message; a second call with the same key returns the first row unchanged."""
+    existing = session.exec(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+    ).first()
+    if existing is not None:
+        return existing
+    row = OutboxMessage(
+        recipient_id=recipient_id,
+        kind=kind,
+        message=message,
+        params=params or {},
+        buttons=buttons,
+        due_at=due_at,
+        priority=int(priority),
+        quiet=quiet,
+        idempotency_key=key,
+        object_ref=object_ref,
+    )
+    try:
+        with session.begin_nested():  # a concurrent insert of the same key loses quietly
+            session.add(row)
+    except IntegrityError:
+        return session.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).one()
+    return row
+
+
+def _selector(key: str | None, object_ref: str | None):  # type: ignore[no-untyped-def]
+    if (key is None) == (object_ref is None):
+        raise ValueError("give exactly one of key or object_ref")
+    if key is not None:
+        return OutboxMessage.idempotency_key == key
+    return OutboxMessage.object_ref == object_ref
+
+
+def _in_flight(session: Session, selector) -> int:  # type: ignore[no-untyped-def]
+    return session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(selector, OutboxMessage.status == OutboxStatus.SENDING.value)
+    ).one()
+
+
+def cancel(
+    session: Session, *, key: str | None = None, object_ref: str | None = None
+) -> ChangeResult:
+    selector = _selector(key, object_ref)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(selector, col(OutboxMessage.status).in_(OPEN))
+        .values(status=OutboxStatus.CANCELLED.value, claimed_by=None, lease_until=None)
+    )
+    return ChangeResult(result.rowcount, _in_flight(session, selector))
+
+
+def move(
+    session: Session,
+    due_at: datetime,
+    *,
+    key: str | None = None,
+    object_ref: str | None = None,
+) -> ChangeResult:
+    """Give open rows a new due time; a claimed row goes back to pending."""
+    selector = _selector(key, object_ref)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(selector, col(OutboxMessage.status).in_(OPEN))
+        .values(due_at=due_at, status=OutboxStatus.PENDING.value, claimed_by=None, lease_until=None)
+    )
+    return ChangeResult(result.rowcount, _in_flight(session, selector))
+
+
+def reclaim_expired(session: Session, now: datetime) -> int:
+    """Rows whose dispatcher died: back to pending so another claim picks them up."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status).in_(IN_FLIGHT), col(OutboxMessage.lease_until) < now)
+        .values(status=OutboxStatus.PENDING.value, claimed_by=None, lease_until=None)
+    )
+    return result.rowcount
+
+
+def claim(
+    session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
+    """Take up to `limit` due rows, alerts first then oldest first, for this worker alone.
+
+    On PostgreSQL, FOR UPDATE SKIP LOCKED lets several dispatchers claim side by side
+    without waiting for or taking each other's rows; SQLite serialises writers anyway.
+    """
+    ids = list(
+        session.exec(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING.value,
+                col(OutboxMessage.due_at) <= now,
+            )
+            .order_by(col(OutboxMessage.priority), col(OutboxMessage.due_at), col(OutboxMessage.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not ids:
+        return []
+    # Still pending at write time: SQLite's plain SELECT takes no lock, so another claim
+    # may have read the same ids; the conditional UPDATE decides who really has them.
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == OutboxStatus.PENDING.value)
+        .values(status=OutboxStatus.CLAIMED.value, claimed_by=worker, lease_until=now + lease)
+    )
+    rows = session.exec(
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(ids),
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.status == OutboxStatus.CLAIMED.value,
+        )
+        .order_by(col(OutboxMessage.priority), col(OutboxMessage.due_at), col(OutboxMessage.id))
+    ).all()
+    return list(rows)
+
+
+def _mine(message_id: int, worker: str, status: str):  # type: ignore[no-untyped-def]
+    return (
+        col(OutboxMessage.id) == message_id,
+        OutboxMessage.claimed_by == worker,
+        OutboxMessage.status == status,
+    )
+
+
+def start_sending(session: Session, message_id: int, worker: str) -> bool:
+    """The last check before the wire: False if the row was cancelled or moved meanwhile."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(*_mine(message_id, worker, OutboxStatus.CLAIMED.value))
+        .values(status=OutboxStatus.SENDING.value)
+    )
+    return result.rowcount == 1
+
+
+def mark_sent(
+    session: Session, message_id: int, worker: str, *, telegram_message_id: int, now: datetime
+) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(*_mine(message_id, worker, OutboxStatus.SENDING.value))
+        .values(
+            status=OutboxStatus.SENT.value,
+            telegram_message_id=telegram_message_id,
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            claimed_by=None,
+            lease_until=None,
+        )
+    )
+
+
+def mark_retry(
+    session: Session,
+    message_id: int,
+    worker: str,
+    *,
+    due_at: datetime,
+    error: str | None,
+    count_attempt: bool = True,
+) -> None:
+    """Back to pending for a later try (429, 5xx, network, quiet hours)."""
+    values: dict[str, Any] = {
+        "status": OutboxStatus.PENDING.value,
+        "due_at": due_at,
+        "claimed_by": None,
+        "lease_until": None,
+    }
+    if error is not None:
+        values["last_error"] = error[:200]
+    if count_attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            OutboxMessage.claimed_by == worker,
+            col(OutboxMessage.status).in_(IN_FLIGHT),
+        )
+        .values(**values)
+    )
+
+
+def mark_failed(session: Session, message_id: int, worker: str, *, error: str) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            OutboxMessage.claimed_by == worker,
+            col(OutboxMessage.status).in_(IN_FLIGHT),
+        )
+        .values(
+            status=OutboxStatus.FAILED.value,
+            last_error=error[:200],
+            attempts=OutboxMessage.attempts + 1,
+            claimed_by=None,
+            lease_until=None,
+        )
+    )
+
+
+def release(session: Session, worker: str, ids: Sequence[int]) -> None:
+    """Give back claimed rows not yet on the wire (a clean shutdown)."""
+    if not ids:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(list(ids)),
+            OutboxMessage.claimed_by == worker,
+            OutboxMessage.status == OutboxStatus.CLAIMED.value,
+        )
+        .values(status=OutboxStatus.PENDING.value, claimed_by=None, lease_until=None)
+    )
+
+
+def next_due(session: Session) -> datetime | None:
+    return session.exec(
+        select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING.value
+        )
+    ).one()
+
+
+def list_messages(
+    session: Session, *, status: OutboxStatus | None = None, limit: int = 100
+) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status.value)
+    return list(session.exec(query))
+
+
+def retry(session: Session, message_id: int, now: datetime) -> bool:
+    """An operator's retry of a failed (or cancelled) row: pending again, due now."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            or_(
+                OutboxMessage.status == OutboxStatus.FAILED.value,
+                OutboxMessage.status == OutboxStatus.CANCELLED.value,
+            ),
+        )
+        .values(status=OutboxStatus.PENDING.value, due_at=now, attempts=0, last_error=None)
+    )
+    return result.rowcount == 1
