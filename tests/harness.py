@@ -12,8 +12,9 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, DISPATCHER_KEY, build_application
+from bot.app import DISPATCHER_KEY, build_application
 from bot.dispatcher import Dispatcher
+from bot.embedded import running
 from bot.fakeapi import Conversation, FakeTelegram
 from bot.ratelimit import TelegramLimits
 from bot.services import Services
@@ -84,25 +85,12 @@ class Harness:
         self.app = build_application(
             services, limits=self.limits, dispatcher_options=self.dispatcher_options
         )
-        await self.app.initialize()
-        assert self.app.post_init is not None
-        await self.app.post_init(self.app)
-        await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
-        )
+        self._running = running(self.app)
+        await self._running.__aenter__()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self.app is not None
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
-        if self.app.running:
-            await self.app.stop()
-        if self.app.post_stop is not None:
-            await self.app.post_stop(self.app)
-        await self.app.shutdown()
+        await self._running.__aexit__(None, None, None)
         self.services.db.dispose()
         self.db.dispose()
         if self._own_fake:

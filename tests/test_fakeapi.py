@@ -292,7 +292,7 @@ async def test_faults_500_502_403_400_in_order(fake: FakeTelegram, bot: Bot) -> 
 
 
 async def test_delay_fault_times_out_client_but_delivers(fake: FakeTelegram) -> None:
-    fake.faults.add("sendMessage", delay=0.5)
+    fake.faults.add("sendMessage", delay=0.3)
     async with make_bot(fake, read_timeout=0.1) as slow_bot:
         with pytest.raises(TimedOut):
             await slow_bot.send_message(AINO, "late")
