@@ -33,7 +33,12 @@ async def acting_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> P
     cached = context.__dict__.get(PERSON_KEY)
     if cached is not None and cached[0] == user.id:
         return cached[1]  # type: ignore[no-any-return]
-    person = await services_of(context).db.run(people.by_telegram_id, user.id)
+    db = services_of(context).db
+    person = await db.run(people.by_telegram_id, user.id)
+    if person is not None and person.unreachable_since is not None:
+        assert person.id is not None
+        await db.run(people.mark_reachable, person.id)
+        person.unreachable_since = None
     context.__dict__[PERSON_KEY] = (user.id, person)
     return person
 

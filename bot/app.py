@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, Defaults
@@ -32,7 +33,10 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """Build (not start) the Application: the same object in polling, webhook and tests."""
     settings = services.settings
-    limits = limits or TelegramLimits()
+    if limits is None:
+        rate = settings.telegram_rate
+        limits = TelegramLimits(rate or 30.0, enabled=rate > 0)
+    timeout = settings.telegram_timeout
     application = (
         ApplicationBuilder()
         .token(token or settings.require_token())
@@ -40,13 +44,25 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .defaults(Defaults(tzinfo=settings.tz))
         .rate_limiter(limits)
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .pool_timeout(timeout)
+        .connection_pool_size(max(settings.outbox_concurrency + 8, 16))
         .concurrent_updates(True)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
-    dispatcher = Dispatcher(services, application.bot, limits=limits, **(dispatcher_options or {}))
+    options: dict[str, object] = {
+        "batch_size": settings.outbox_batch,
+        "concurrency": settings.outbox_concurrency,
+        "lease": timedelta(seconds=settings.outbox_lease),
+        "interval": settings.outbox_interval,
+    }
+    options.update(dispatcher_options or {})
+    dispatcher = Dispatcher(services, application.bot, limits=limits, **options)  # type: ignore[arg-type]
     application.bot_data[DISPATCHER_KEY] = dispatcher
     handlers.register(application)
     return application

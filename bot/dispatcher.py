@@ -13,7 +13,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -135,6 +135,9 @@ class Dispatcher:
         """Tick from the JobQueue; `wake` makes an immediate tick."""
         assert application.job_queue is not None
         self._application = application
+        if self.services.db.dialect == "sqlite":
+            # SQLite runs one bot process: whatever a dead process left claimed is free now.
+            self.services.db.call(outbox.reclaim_expired, datetime.max.replace(tzinfo=UTC))
         application.job_queue.run_repeating(
             self._job,
             interval=self.interval,
@@ -145,6 +148,9 @@ class Dispatcher:
         self.services.wake_outbox = self.wake
 
     async def _job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self._lock.locked():  # a pass is running: it will look once more when done
+            self._again = True
+            return
         await self.run_once()
 
     def wake(self) -> None:
@@ -164,10 +170,11 @@ class Dispatcher:
 
     # --- one pass ---------------------------------------------------------------------
     async def run_once(self) -> int:
-        """Send everything due now, alerts first, oldest first. Returns the number sent."""
-        if self._lock.locked():
-            self._again = True
-            return 0
+        """Send everything due now, alerts first, oldest first. Returns the number sent.
+
+        Waits for a pass already running, then makes its own, so a caller knows that
+        whatever was due when it called has been handled.
+        """
         sent_before = self.sent
         async with self._lock:
             while True:
@@ -237,12 +244,13 @@ class Dispatcher:
         assert row.id is not None
         now = self.services.now()
         tz = self.services.settings.tz
-        if row.quiet and in_quiet_hours(now, tz):
+        quiet_start, quiet_end = self.services.settings.quiet_window
+        if row.quiet and in_quiet_hours(now, tz, quiet_start, quiet_end):
             await db.run(
                 outbox.mark_retry,
                 row.id,
                 self.worker,
-                due_at=after_quiet_hours(now, tz),
+                due_at=after_quiet_hours(now, tz, quiet_start, quiet_end),
                 error=None,
                 count_attempt=False,
             )
@@ -250,8 +258,6 @@ class Dispatcher:
         if recipient.chat_id is None:
             await db.run(outbox.mark_failed, row.id, self.worker, error="recipient has not joined")
             return
-        if not await db.run(outbox.start_sending, row.id, self.worker):
-            return  # cancelled or moved while it waited here
         text = render(row.message, row.params, recipient.language, tz)
         markup = None
         rows = render_buttons(row.buttons, recipient.language)
@@ -262,11 +268,23 @@ class Dispatcher:
                     for r in rows
                 ]
             )
+        # Only rows holding an HTTP slot are ever `sending`: a crash can repeat at most
+        # `concurrency` messages.
         try:
             async with http:
+                if not await db.run(outbox.start_sending, row.id, self.worker):
+                    return  # cancelled or moved while it waited here
                 sent = await self.bot.send_message(
                     recipient.chat_id, text, reply_markup=markup, rate_limit_args=OUTBOX
                 )
+                await db.run(
+                    outbox.mark_sent,
+                    row.id,
+                    self.worker,
+                    telegram_message_id=sent.message_id,
+                    now=self.services.now(),
+                )
+                self.sent += 1
         except RetryAfter as error:
             seconds = error.retry_after
             delay = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
@@ -313,15 +331,6 @@ class Dispatcher:
                     due_at=self.services.now() + retry_delay(attempts),
                     error=f"{type(error).__name__}: {error}",
                 )
-        else:
-            await db.run(
-                outbox.mark_sent,
-                row.id,
-                self.worker,
-                telegram_message_id=sent.message_id,
-                now=self.services.now(),
-            )
-            self.sent += 1
 
     def _fail(
         self, session: Session, row_id: int, recipient: Recipient, error: str, unreachable: bool

@@ -15,15 +15,22 @@ from bot.app import ALLOWED_UPDATES
 
 
 @asynccontextmanager
-async def running(application: Application, *, poll_timeout: int = 1) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def running(
+    application: Application,  # type: ignore[type-arg]
+    *,
+    poll_timeout: int = 1,
+    polling: bool = True,
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """`polling=False` runs handlers and jobs but no updater (a second dispatcher process)."""
     await application.initialize()
     try:
         if application.post_init is not None:
             await application.post_init(application)
         assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
-        )
+        if polling:
+            await application.updater.start_polling(
+                poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
         await application.start()
         yield application
     finally:

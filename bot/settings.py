@@ -5,6 +5,7 @@ Kept in one place so the CLI, the bot and the tests agree on what each variable 
 
 from __future__ import annotations
 
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,17 @@ class Settings(BaseSettings):
     )
     invite_days: int = Field(default=7, ge=1, le=90, validation_alias="COACHBOT_INVITE_DAYS")
     log_level: str = Field(default="INFO", validation_alias="COACHBOT_LOG_LEVEL")
+    telegram_rate: float = Field(default=30.0, ge=0, validation_alias="COACHBOT_TELEGRAM_RATE")
+    telegram_timeout: float = Field(
+        default=10.0, gt=0, validation_alias="COACHBOT_TELEGRAM_TIMEOUT"
+    )
+    outbox_interval: float = Field(default=2.0, gt=0, validation_alias="COACHBOT_OUTBOX_INTERVAL")
+    outbox_batch: int = Field(default=100, ge=1, validation_alias="COACHBOT_OUTBOX_BATCH")
+    outbox_concurrency: int = Field(
+        default=16, ge=1, validation_alias="COACHBOT_OUTBOX_CONCURRENCY"
+    )
+    outbox_lease: float = Field(default=60.0, gt=0, validation_alias="COACHBOT_OUTBOX_LEASE")
+    quiet_hours: str = Field(default="21:00-08:00", validation_alias="COACHBOT_QUIET_HOURS")
 
     @field_validator("timezone")
     @classmethod
@@ -58,6 +70,20 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/") if value.endswith("/bot/") else value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours_shape(cls, value: str) -> str:
+        start, _, end = value.partition("-")
+        time.fromisoformat(start.strip())
+        time.fromisoformat(end.strip())
+        return value
+
+    @property
+    def quiet_window(self) -> tuple[time, time]:
+        """Client reminders wait through this local window (caseworker alerts never do)."""
+        start, _, end = self.quiet_hours.partition("-")
+        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
     @property
     def database_url(self) -> str:

@@ -108,6 +108,14 @@ def by_telegram_id(session: Session, telegram_user_id: int) -> Person | None:
     ).first()
 
 
+def mark_reachable(session: Session, person_id: int) -> None:
+    """They wrote to the bot, so Telegram will deliver to them again."""
+    person = session.get(Person, person_id)
+    if person is not None and person.unreachable_since is not None:
+        person.unreachable_since = None
+        audit.record(session, "person.reachable", subject_id=person_id)
+
+
 def set_language(session: Session, person_id: int, language: str) -> None:
     person = session.get(Person, person_id)
     if person is None:

@@ -21,7 +21,7 @@ from bot.services import Services
 from bot.settings import Settings
 from storage import invites, people
 from storage.db import Database
-from storage.models import Role
+from storage.models import Person, Role
 
 
 class Clock:
@@ -46,8 +46,10 @@ class Harness:
         fake: FakeTelegram | None = None,
         limits: TelegramLimits | None = None,
         dispatcher_options: dict[str, Any] | None = None,
+        polling: bool = True,
         **settings: Any,
     ) -> None:
+        self.polling = polling
         self.database_url = database_url
         self.clock: Clock | Callable[[], datetime] = (
             Clock(now) if now is not None else (lambda: datetime.now(UTC))
@@ -85,7 +87,7 @@ class Harness:
         self.app = build_application(
             services, limits=self.limits, dispatcher_options=self.dispatcher_options
         )
-        self._running = running(self.app)
+        self._running = running(self.app, polling=self.polling)
         await self._running.__aenter__()
         return self
 
@@ -136,6 +138,30 @@ class Harness:
     def user_id(self) -> int:
         self._next_user += 1
         return self._next_user
+
+    def link(
+        self,
+        person_id: int,
+        *,
+        user_id: int | None = None,
+        started: bool = True,
+        known: bool = True,
+    ) -> int:
+        """Link a Telegram user directly (for tests about delivery, not onboarding).
+
+        `known=False`: Telegram has never seen this user id (its answer: chat not found).
+        """
+        uid = user_id or self.user_id()
+        if known:
+            self.fake.add_user(uid, f"User{uid}", started=started)
+
+        def set_id(session):  # type: ignore[no-untyped-def]
+            person = session.get(Person, person_id)
+            person.telegram_user_id = uid
+            session.add(person)
+
+        self.db.call(set_id)
+        return uid
 
     async def join(
         self, person_id: int, *, language_code: str = "fi", user_id: int | None = None
