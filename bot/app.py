@@ -6,7 +6,8 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
+from telegram.request import HTTPXRequest
 
 import handlers
 from bot.dispatcher import Dispatcher
@@ -48,7 +49,7 @@ def build_application(
         .read_timeout(timeout)
         .write_timeout(timeout)
         .pool_timeout(timeout)
-        .connection_pool_size(max(settings.outbox_concurrency + 8, 16))
+        .connection_pool_size(16)
         .concurrent_updates(True)
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -62,7 +63,22 @@ def build_application(
         "interval": settings.outbox_interval,
     }
     options.update(dispatcher_options or {})
-    dispatcher = Dispatcher(services, application.bot, limits=limits, **options)  # type: ignore[arg-type]
+    # The outbox has its own HTTP connections, few of them: httpcore checks every pooled
+    # connection on each request, so a small pool sends faster. Limits are shared.
+    outbox_bot = ExtBot(
+        token or settings.require_token(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.base_file_url,
+        rate_limiter=limits,
+        request=HTTPXRequest(
+            connection_pool_size=4,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            pool_timeout=timeout,
+        ),
+    )
+    dispatcher = Dispatcher(services, outbox_bot, limits=limits, **options)  # type: ignore[arg-type]
     application.bot_data[DISPATCHER_KEY] = dispatcher
     handlers.register(application)
     return application
@@ -72,11 +88,15 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     services: Services = application.bot_data[SERVICES_KEY]
     await set_default_menus(application.bot, services.settings.default_language)
     # The first tick runs at once: whatever came due while the bot was down goes out now.
-    application.bot_data[DISPATCHER_KEY].attach(application)
+    dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
+    await dispatcher.bot.initialize()
+    dispatcher.attach(application)
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
-    await application.bot_data[DISPATCHER_KEY].stop()
+    dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
+    await dispatcher.stop()
+    await dispatcher.bot.shutdown()
 
 
 def make_services(settings: Settings) -> Services:

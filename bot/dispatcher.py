@@ -8,11 +8,12 @@ that must wait for its one-message-a-second turn never holds the others back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -20,6 +21,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from bot.coalesce import Coalescer
 from bot.ratelimit import OUTBOX, TelegramLimits
 from bot.rules.delivery import after_quiet_hours, gives_up, in_quiet_hours, retry_delay
 from bot.services import Services
@@ -104,6 +106,16 @@ def _mark_unreachable(session: Session, recipient: Recipient, now: datetime) -> 
         )
 
 
+@dataclass
+class _PassState:
+    pending: list[Claimed] = field(default_factory=list)
+    busy: set[int | None] = field(default_factory=set)
+    exhausted: bool = False
+    busy_until_free: bool = False
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    claiming: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -129,6 +141,13 @@ class Dispatcher:
         self._stopping = False
         self._application: Application | None = None  # type: ignore[type-arg]
         self.sent = 0
+        db = services.db
+        self._starts: Coalescer[int, bool] = Coalescer(
+            lambda ids: db.run(outbox.start_sending_many, ids, self.worker)
+        )
+        self._marks: Coalescer[tuple[int, int], None] = Coalescer(
+            lambda pairs: db.run(outbox.mark_sent_many, pairs, self.worker, now=services.now())
+        )
 
     # --- wiring -----------------------------------------------------------------------
     def attach(self, application: Application) -> None:  # type: ignore[type-arg]
@@ -185,60 +204,75 @@ class Dispatcher:
         return self.sent - sent_before
 
     async def _pass(self) -> None:
-        db = self.services.db
-        await db.run(outbox.reclaim_expired, self.services.now())
-        queues: dict[int, list[Claimed]] = {}
-        running: dict[int, asyncio.Task[None]] = {}
-        waiting = 0
-        http = asyncio.Semaphore(self.concurrency)
-        exhausted = False
-        while True:
-            if not exhausted and not self._stopping and waiting < self.batch_size // 2:
-                batch = await db.run(
-                    _claim, self.worker, self.services.now(), self.batch_size - waiting, self.lease
-                )
-                exhausted = len(batch) < self.batch_size - waiting
-                for item in batch:
-                    queues.setdefault(item.recipient.person_id, []).append(item)
-                    waiting += 1
-                    pid = item.recipient.person_id
-                    if pid not in running:
-                        running[pid] = asyncio.create_task(self._drain(queues, pid, http))
-            if not running:
-                if exhausted or self._stopping:
-                    break
-                continue
-            done, _ = await asyncio.wait(
-                running.values(),
-                timeout=None if exhausted else 0.05,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            for pid, task in list(running.items()):
-                if task in done:
-                    del running[pid]
-                    task.result()
-            waiting = sum(len(q) for q in queues.values())
-            if self._stopping and not running:
-                break
-        leftover = [item.row.id for q in queues.values() for item in q if item.row.id]
-        if leftover:
-            await db.run(outbox.release, self.worker, leftover)
+        """A fixed pool of senders works through the claimed rows, refilled as they go.
 
-    async def _drain(
-        self, queues: dict[int, list[Claimed]], pid: int, http: asyncio.Semaphore
-    ) -> None:
-        """Send one recipient's claimed rows in order (their chat's pace is one a second)."""
-        queue = queues[pid]
-        while queue and not self._stopping:
-            item = queue.pop(0)
+        A sender takes the first row whose chat is neither being written to nor waiting
+        for its one-message-a-second turn; rows of one chat keep their order.
+        """
+        await self.services.db.run(outbox.reclaim_expired, self.services.now())
+        state = _PassState()
+        senders = [asyncio.create_task(self._sender(state)) for _ in range(self.concurrency)]
+        try:
+            await asyncio.gather(*senders)
+        finally:
+            for sender in senders:
+                sender.cancel()
+            leftover = [item.row.id for item in state.pending if item.row.id is not None]
+            if leftover:
+                await self.services.db.run(outbox.release, self.worker, leftover)
+
+    async def _refill(self, state: _PassState) -> None:
+        async with state.claiming:
+            if state.exhausted or self._stopping or len(state.pending) >= self.batch_size // 2:
+                return
+            wanted = self.batch_size - len(state.pending)
+            batch = await self.services.db.run(
+                _claim, self.worker, self.services.now(), wanted, self.lease
+            )
+            state.exhausted = len(batch) < wanted
+            state.pending.extend(batch)
+            state.changed.set()
+
+    def _take(self, state: _PassState) -> tuple[Claimed | None, float]:
+        """The first sendable row, or None and how long until a busy chat is free."""
+        wait = 1.0
+        for index, item in enumerate(state.pending):
+            chat = item.recipient.chat_id
+            if chat in state.busy:
+                continue
+            ready_in = self.limits.chat_ready_in(chat) if self.limits and chat else 0.0
+            if ready_in > 0:
+                state.busy_until_free = True
+                wait = min(wait, ready_in)
+                continue
+            del state.pending[index]
+            return item, 0.0
+        return None, wait
+
+    async def _sender(self, state: _PassState) -> None:
+        while True:
+            if len(state.pending) < self.batch_size // 2 and not state.exhausted:
+                await self._refill(state)
+            item, wait = self._take(state)
+            if item is None:
+                if self._stopping or (state.exhausted and not state.pending and not state.busy):
+                    state.changed.set()  # let the other senders see the end too
+                    return
+                state.changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(state.changed.wait(), wait)
+                continue
+            chat = item.recipient.chat_id
+            state.busy.add(chat)
             try:
-                await self._deliver(item, http)
+                await self._deliver(item)
             except Exception:  # one bad row must not stop the others
                 log.exception("outbox row %s could not be handled", item.row.id)
-        if not queue:
-            queues.pop(pid, None)
+            finally:
+                state.busy.discard(chat)
+                state.changed.set()
 
-    async def _deliver(self, item: Claimed, http: asyncio.Semaphore) -> None:
+    async def _deliver(self, item: Claimed) -> None:
         db = self.services.db
         row, recipient = item.row, item.recipient
         assert row.id is not None
@@ -268,23 +302,16 @@ class Dispatcher:
                     for r in rows
                 ]
             )
-        # Only rows holding an HTTP slot are ever `sending`: a crash can repeat at most
-        # `concurrency` messages.
+        # A row is `sending` only while one of the `concurrency` senders holds it: a crash
+        # can repeat at most that many messages.
         try:
-            async with http:
-                if not await db.run(outbox.start_sending, row.id, self.worker):
-                    return  # cancelled or moved while it waited here
-                sent = await self.bot.send_message(
-                    recipient.chat_id, text, reply_markup=markup, rate_limit_args=OUTBOX
-                )
-                await db.run(
-                    outbox.mark_sent,
-                    row.id,
-                    self.worker,
-                    telegram_message_id=sent.message_id,
-                    now=self.services.now(),
-                )
-                self.sent += 1
+            if not await self._starts.submit(row.id):
+                return  # cancelled or moved while it waited here
+            sent = await self.bot.send_message(
+                recipient.chat_id, text, reply_markup=markup, rate_limit_args=OUTBOX
+            )
+            await self._marks.submit((row.id, sent.message_id))
+            self.sent += 1
         except RetryAfter as error:
             seconds = error.retry_after
             delay = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds

@@ -63,6 +63,8 @@ class TelegramLimits(BaseRateLimiter[str]):
 
     def chat_ready_in(self, chat_id: int | str) -> float:
         """Seconds until this chat may get its next outbox message."""
+        if not self.enabled:
+            return 0.0
         return max(0.0, self._chat_next.get(chat_id, 0.0) - time.monotonic())
 
     async def _acquire(self, chat_id: int | str | None) -> None:

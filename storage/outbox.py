@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -183,6 +183,54 @@ def start_sending(session: Session, message_id: int, worker: str) -> bool:
         .values(status=OutboxStatus.SENDING.value)
     )
     return result.rowcount == 1
+
+
+def start_sending_many(session: Session, message_ids: list[int], worker: str) -> list[bool]:
+    """`start_sending` for many rows in one statement; True where the row is still ours."""
+    if not message_ids:
+        return []
+    table = OutboxMessage.__table__
+    taken = set(
+        session.connection()
+        .execute(
+            table.update()
+            .where(
+                table.c.id.in_(message_ids),
+                table.c.claimed_by == worker,
+                table.c.status == OutboxStatus.CLAIMED.value,
+            )
+            .values(status=OutboxStatus.SENDING.value)
+            .returning(table.c.id)
+        )
+        .scalars()
+    )
+    return [message_id in taken for message_id in message_ids]
+
+
+def mark_sent_many(
+    session: Session, sent: list[tuple[int, int]], worker: str, *, now: datetime
+) -> list[None]:
+    """`mark_sent` for many rows, one prepared statement: (outbox id, Telegram id) pairs."""
+    if sent:
+        table = OutboxMessage.__table__  # Core: no ORM bookkeeping on this hot path
+        session.connection().execute(
+            table.update()
+            .where(
+                table.c.id == bindparam("row_id"),
+                table.c.claimed_by == worker,
+                table.c.status == OutboxStatus.SENDING.value,
+            )
+            .values(
+                status=OutboxStatus.SENT.value,
+                telegram_message_id=bindparam("telegram_id"),
+                sent_at=now,
+                attempts=table.c.attempts + 1,
+                claimed_by=None,
+                lease_until=None,
+            ),
+            [{"row_id": row_id, "telegram_id": telegram_id} for row_id, telegram_id in sent],
+        )
+    return [None] * len(sent)
 
 
 def mark_sent(
