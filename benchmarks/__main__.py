@@ -1,0 +1,39 @@
+"""Run the benchmarks and print their figures (copy them into the README)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+
+from benchmarks import outbox
+
+
+async def main(quick: bool) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    scale = 10 if quick else 1
+    print("limits off:", json.dumps(await outbox.limits_off(3000 // scale * 3, 200)))
+    print("tick sqlite:", json.dumps(await outbox.tick_cost(outbox.sqlite_url(), "sqlite")))
+    try:
+        from tests.databases import PostgresDatabases, postgres_available
+
+        if postgres_available() is None:
+            pg = PostgresDatabases()
+            url = pg.create(migrated=True)
+            try:
+                print("tick postgresql:", json.dumps(await outbox.tick_cost(url, "postgresql")))
+            finally:
+                pg.close()
+        else:
+            print("tick postgresql: skipped,", postgres_available())
+    except ImportError:
+        print("tick postgresql: skipped (tests package not importable)")
+    limited = await outbox.within_limits(10_000 // scale, 2_000 // scale)
+    print("within limits:", json.dumps(limited))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
+    asyncio.run(main(parser.parse_args().quick))
