@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 import handlers
+from bot import agenda
 from bot.dispatcher import Dispatcher
 from bot.menus import set_default_menus
 from bot.ratelimit import TelegramLimits
@@ -91,6 +92,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
     await dispatcher.bot.initialize()
     dispatcher.attach(application)
+    agenda.attach(application)
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]

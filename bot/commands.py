@@ -19,9 +19,12 @@ class CommandSpec:
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", N_("What I can do for you"), EVERYONE),
+    CommandSpec("meetings", N_("Upcoming meetings"), EVERYONE - {Role.ADMIN}),
+    CommandSpec("schedule", N_("Book a meeting"), frozenset({Role.COACH})),
     CommandSpec("me", N_("My details and contacts"), EVERYONE),
     CommandSpec("clients", N_("My clients"), frozenset({Role.COACH, Role.CASEWORKER})),
     CommandSpec("people", N_("People and pending invites"), frozenset({Role.ADMIN})),
+    CommandSpec("settings", N_("Reminder times"), frozenset({Role.CLIENT, Role.COACH})),
     CommandSpec("language", N_("Change language"), EVERYONE),
 )
 

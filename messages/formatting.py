@@ -33,5 +33,13 @@ def show_datetime(value: datetime, language: str, tz: ZoneInfo = HELSINKI) -> st
 TIME_PATTERNS = {"fi": "'klo' H.mm", "sv": "'kl.' H.mm", "en": "HH:mm"}
 
 
+BARE_TIME_PATTERNS = {"fi": "H.mm", "sv": "H.mm", "en": "HH:mm"}
+
+
+def show_clock(value: datetime, language: str) -> str:
+    """A bare time of day, for ranges: the '11.00' of 'klo 10.00–11.00'."""
+    return format_time(value, BARE_TIME_PATTERNS.get(language, "HH:mm"), locale=locale_of(language))
+
+
 def show_time(value: datetime, language: str) -> str:
     return format_time(value, TIME_PATTERNS.get(language, "HH:mm"), locale=locale_of(language))

@@ -2,7 +2,8 @@
 
 Parameters are JSON. A plain value is used as it is; a tagged value is formatted for the
 reader: {"$dt": iso instant} as a Helsinki date and time, {"$date": iso date},
-{"$msg": catalog id} translated (e.g. a program or a reason).
+{"$msg": catalog id} translated (e.g. a program or a reason), {"$time": iso instant}
+as a local time of day, {"$lines": [[catalog id, params], ...]} one rendered line each.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from messages.formatting import HELSINKI, show_date, show_datetime
+from messages.formatting import HELSINKI, show_clock, show_date, show_datetime
 from messages.i18n import translator
 
 
@@ -30,6 +31,18 @@ def msg(catalog_id: str) -> dict[str, str]:
     return {"$msg": catalog_id}
 
 
+def clock(instant: datetime) -> dict[str, str]:
+    """Tag an instant to be shown as a bare local time of day ('11.00', '11:00')."""
+    if instant.tzinfo is None:
+        raise ValueError("instants are timezone-aware")
+    return {"$time": instant.isoformat()}
+
+
+def lines(*items: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """Several rendered messages, one a line (an agenda, a list)."""
+    return {"$lines": [[message, params] for message, params in items]}
+
+
 def _value(value: Any, language: str, tz: ZoneInfo) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         ((tag, raw),) = value.items()
@@ -39,6 +52,10 @@ def _value(value: Any, language: str, tz: ZoneInfo) -> Any:
             return show_date(date.fromisoformat(raw), language)
         if tag == "$msg":
             return translator(language)(raw)
+        if tag == "$time":
+            return show_clock(datetime.fromisoformat(raw).astimezone(tz), language)
+        if tag == "$lines":
+            return "\n".join(render(message, params, language, tz) for message, params in raw)
     return value
 
 

@@ -52,6 +52,11 @@ class Person(SQLModel, table=True):
     linked_at: datetime | None = Field(default=None)
     # Set when Telegram refuses delivery (blocked bot, deleted account); cleared when they write.
     unreachable_since: datetime | None = Field(default=None)
+    # Own reminder choices, e.g. {"day_before": "16:00", "hours_before": 2, "agenda": "08:00"};
+    # a missing key means the default, None means switched off.
+    preferences: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class Program(SQLModel, table=True):
@@ -123,6 +128,51 @@ class AuditEntry(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=200)
 
 
+class MeetingKind(enum.StrEnum):
+    INDIVIDUAL = "individual"
+    GROUP = "group"
+    THREE_PARTY = "three_party"  # client, caseworker and provider
+    WORKPLACE_VISIT = "workplace_visit"
+    WORK_DAY = "work_day"  # a work-activity day of 4 or 6 hours
+
+
+class MeetingStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class ClientResponse(enum.StrEnum):
+    NONE = "none"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    OTHER_TIME = "other_time"
+
+
+class Meeting(SQLModel, table=True):
+    """One meeting; a weekly series is its meetings sharing a series id."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (
+        Index("ix_meeting_coach_start", "coach_id", "starts_at"),
+        Index("ix_meeting_client_start", "client_id", "starts_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int = Field(foreign_key="person.id")
+    client_id: int = Field(foreign_key="person.id")
+    kind: str = Field(max_length=20)
+    starts_at: datetime
+    ends_at: datetime
+    place: str | None = Field(default=None, max_length=300)
+    series_id: int | None = Field(default=None, index=True)
+    status: str = Field(default=MeetingStatus.SCHEDULED.value, max_length=16)
+    sequence: int = Field(default=0)  # the calendar file's SEQUENCE: up on every change
+    client_response: str = Field(default=ClientResponse.NONE.value, max_length=16)
+    response_note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"  # taken by a dispatcher, not yet on the wire
@@ -174,7 +224,11 @@ class OutboxMessage(SQLModel, table=True):
 
 __all__ = [
     "AuditEntry",
+    "ClientResponse",
     "Invite",
+    "Meeting",
+    "MeetingKind",
+    "MeetingStatus",
     "OutboxMessage",
     "OutboxStatus",
     "PeriodStatus",

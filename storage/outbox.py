@@ -116,6 +116,31 @@ def move(
     return ChangeResult(result.rowcount, _in_flight(session, selector))
 
 
+def open_rows(session: Session, *, object_ref: str, kind: str | None = None) -> list[OutboxMessage]:
+    """Pending or claimed rows of an object, e.g. a meeting's reminders."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.object_ref == object_ref, col(OutboxMessage.status).in_(OPEN)
+    )
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(session.exec(query))
+
+
+def sent_any(session: Session, *, object_ref: str, kind: str) -> bool:
+    return (
+        session.exec(
+            select(OutboxMessage.id).where(
+                OutboxMessage.object_ref == object_ref,
+                OutboxMessage.kind == kind,
+                col(OutboxMessage.status).in_(
+                    [OutboxStatus.SENT.value, OutboxStatus.SENDING.value]
+                ),
+            )
+        ).first()
+        is not None
+    )
+
+
 def reclaim_expired(session: Session, now: datetime) -> int:
     """Rows whose dispatcher died: back to pending so another claim picks them up."""
     result = session.execute(

@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,37 @@ def test_console_can_be_driven_by_a_program(tmp_path: Path) -> None:
     assert "bot> Hej Sara Svensson! Du är nu ansluten till Coachbot." in out
     assert "Coach: Kaisa Koutsi" in out
     assert out.rstrip().endswith("Bye.")
+
+
+def test_outbox_failed_rows_are_listed_and_retried(env: dict[str, str], database_url: str) -> None:
+    from storage import outbox as box
+
+    _, out = cli("people", "add", "--role", "coach", "--name", "Kaisa")
+    person = int(out.strip().splitlines()[-1])
+    db = Database(database_url)
+    try:
+        now = utcnow()
+
+        def failed_row(session):  # type: ignore[no-untyped-def]
+            row = box.schedule(
+                session, recipient_id=person, kind="alert", message="m", key="k", due_at=now
+            )
+            box.claim(session, worker="w", now=now, limit=1, lease=timedelta(seconds=9))
+            box.mark_failed(session, row.id, "w", error="Forbidden: bot was blocked by the user")
+            return row.id
+
+        row_id = db.call(failed_row)
+    finally:
+        db.dispose()
+    code, out = cli("outbox", "list", "--failed")
+    assert code == 0
+    [line] = out.strip().splitlines()
+    fields = line.split("\t")
+    assert fields[0] == str(row_id) and fields[1] == "failed" and fields[3] == f"person {person}"
+    assert fields[-1] == "Forbidden: bot was blocked by the user"
+    code, out = cli("outbox", "retry", str(row_id))
+    assert code == 0 and "sent again" in out
+    code, out = cli("outbox", "list", "--failed")
+    assert out.strip() == "No messages."
+    code, out = cli("outbox", "retry", str(row_id))
+    assert code == 1 and "not failed or cancelled" in out

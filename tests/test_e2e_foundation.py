@@ -64,7 +64,7 @@ async def test_invite_onboarding_in_each_language(bot: Harness, language: str) -
     assert role_line in reply.text and "/me" in reply.text and "/clients" not in reply.text
     # The client's own menu, in their language, for their chat only.
     menu = dict(bot.fake.commands(scope_chat_id=uid))
-    assert set(menu) == {"help", "me", "language"}
+    assert set(menu) == {"help", "meetings", "me", "settings", "language"}
     assert menu["help"] == MENU_HELP[language]
     with bot.db.session() as session:
         person = session.get(Person, ids["client"])
@@ -81,8 +81,11 @@ async def test_coach_and_caseworker_get_their_own_menus(bot: Harness) -> None:
     assert coach_chat.last is not None and "/clients" in (coach_chat.last.text or "")
     assert set(dict(bot.fake.commands(scope_chat_id=coach_chat.user.id))) == {
         "help",
+        "meetings",
+        "schedule",
         "me",
         "clients",
+        "settings",
         "language",
     }
     admin = bot.add(Role.ADMIN, "Aino Ylläpito")
@@ -166,7 +169,10 @@ async def test_a_role_refuses_another_roles_command(bot: Harness) -> None:
     assert people_refusal.text.startswith(
         "Valitettavasti /people on vain näille: palvelun ylläpitäjät"
     )
-    unknown = await client_chat.say("/schedule")
+    schedule_refusal = await client_chat.say("/schedule")
+    assert schedule_refusal.text is not None
+    assert schedule_refusal.text.startswith("Valitettavasti /schedule on vain näille: valmentajat.")
+    unknown = await client_chat.say("/frobnicate")
     assert unknown.text == "En tunne tätä komentoa. Komento /help kertoo, mitä voit tehdä."
 
 

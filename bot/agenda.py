@@ -1,0 +1,94 @@
+"""The coach's morning agenda: at their agenda time on working days, today's meetings.
+
+A JobQueue job looks every few minutes (and at start, so a bot that was down at 08:00
+still sends it); the idempotency key makes one agenda per coach per day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+from telegram.ext import Application, ContextTypes
+
+from bot.meeting_messages import KIND_NAMES
+from bot.rules.calendar import is_working_day
+from bot.rules.reminders import agenda_due
+from bot.services import SERVICES_KEY, Services
+from messages.i18n import N_
+from messages.render import clock, lines, msg, on
+from storage import meetings, outbox
+from storage.models import MeetingKind, Person, Priority, Role
+
+AGENDA = N_("Good morning! Your meetings today, {day}:\n{meetings}")
+AGENDA_LINE = N_("{start}–{end} {client}, {kind}")
+INTERVAL = timedelta(minutes=5)
+
+
+def queue_agendas(session: Session, now: datetime, tz) -> int:  # type: ignore[no-untyped-def]
+    """Queue today's agenda for every coach whose agenda time has come; returns how many new."""
+    local_now = now.astimezone(tz)
+    if not is_working_day(local_now.date()):
+        return 0
+    day_start = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=tz)
+    coaches = session.exec(
+        select(Person).where(Person.role == Role.COACH.value, col(Person.active))
+    ).all()
+    queued = 0
+    for coach in coaches:
+        due = agenda_due(local_now, coach.preferences, tz)
+        if due is None or now < due or coach.id is None:
+            continue
+        key = f"agenda:{coach.id}:{local_now.date().isoformat()}"
+        if (
+            session.exec(
+                select(outbox.OutboxMessage.id).where(outbox.OutboxMessage.idempotency_key == key)
+            ).first()
+            is not None
+        ):
+            continue
+        today = meetings.on_day(session, coach.id, day_start, day_start + timedelta(days=1))
+        if not today:
+            continue
+        items = [
+            (
+                AGENDA_LINE,
+                {
+                    "start": clock(m.meeting.starts_at),
+                    "end": clock(m.meeting.ends_at),
+                    "client": m.client.display_name,
+                    "kind": msg(KIND_NAMES[MeetingKind(m.meeting.kind)]),
+                },
+            )
+            for m in today
+        ]
+        outbox.schedule(
+            session,
+            recipient_id=coach.id,
+            kind="agenda",
+            message=AGENDA,
+            params={"day": on(local_now.date()), "meetings": lines(*items)},
+            key=key,
+            due_at=now,
+            priority=Priority.DIGEST,
+        )
+        queued += 1
+    return queued
+
+
+async def agenda_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.bot_data[SERVICES_KEY]
+    queued = await services.db.run(queue_agendas, services.now(), services.settings.tz)
+    if queued:
+        services.wake_outbox()
+
+
+def attach(application: Application) -> None:  # type: ignore[type-arg]
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        agenda_job,
+        interval=INTERVAL,
+        first=1.0,
+        name="coach-agenda",
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )

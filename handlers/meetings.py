@@ -1,0 +1,283 @@
+"""Meeting cards and lists: the client's answers, calendar files, and /meetings for all."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.access import acting_person, for_roles, reply, t_for, tell_stranger
+from bot.commands import EVERYONE
+from bot.ics import ics_filename, meeting_ics
+from bot.meeting_messages import KIND_NAMES, NO_PLACE
+from bot.services import services_of
+from messages.formatting import show_clock, show_date, show_time
+from messages.i18n import N_, Translator, translator
+from messages.render import at
+from storage import meetings, outbox
+from storage.meetings import MeetingView
+from storage.models import ClientResponse, MeetingKind, MeetingStatus, Person, Priority, Role
+
+ANSWER = re.compile(r"^mt:(\d{1,12}):(yes|no|other|ics)$")
+NOTE_MAX = 500
+WAITING_NOTE = 1
+
+TOLD_COACH = {
+    ClientResponse.CONFIRMED: N_("{client} will come to the meeting on {when}."),
+    ClientResponse.DECLINED: N_("{client} cannot come to the meeting on {when}."),
+    ClientResponse.OTHER_TIME: N_(
+        "{client} asks for another time for the meeting on {when}. Their words: {note}"
+    ),
+}
+ANSWER_MARKS = {
+    ClientResponse.NONE.value: "",
+    ClientResponse.CONFIRMED.value: "✅ ",
+    ClientResponse.DECLINED.value: "❌ ",
+    ClientResponse.OTHER_TIME.value: "❓ ",
+}
+
+
+def when_text(found: MeetingView, language: str, tz) -> str:  # type: ignore[no-untyped-def]
+    m = found.meeting
+    start = m.starts_at.astimezone(tz)
+    end = m.ends_at.astimezone(tz)
+    return f"{show_date(start.date(), language)} {show_time(start, language)}–" + show_clock(
+        end, language
+    )
+
+
+async def _forged(update: Update, t: Translator) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer(t("This button is no longer valid."), show_alert=True)
+
+
+async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """A press on a meeting card: come, cannot come, another time, or the calendar file."""
+    query = update.callback_query
+    assert query is not None
+    person = await acting_person(update, context)
+    if person is None:
+        await query.answer()
+        await tell_stranger(update, context)
+        return ConversationHandler.END
+    t = translator(person.language)
+    match = ANSWER.match(query.data or "")
+    if match is None:
+        await _forged(update, t)
+        return ConversationHandler.END
+    meeting_id, action = int(match.group(1)), match.group(2)
+    services = services_of(context)
+    found = await services.db.run(meetings.for_viewer, meeting_id, person)
+    if found is None:
+        await _forged(update, t)
+        return ConversationHandler.END
+    if action == "ics":
+        await _send_calendar_file(update, context, found, person)
+        return ConversationHandler.END
+    if person.id != found.meeting.client_id:
+        await _forged(update, t)
+        return ConversationHandler.END
+    if found.meeting.status == MeetingStatus.CANCELLED.value:
+        await query.answer(t("This meeting is cancelled."), show_alert=True)
+        return ConversationHandler.END
+    if found.meeting.ends_at <= services.now():
+        await query.answer(t("This meeting is already over."), show_alert=True)
+        return ConversationHandler.END
+    if action == "other":
+        await query.answer()
+        context.user_data["meeting_note_for"] = meeting_id  # type: ignore[index]
+        await reply(
+            update,
+            t("Which times would suit you? Write it in a few words. (/cancel to stop)"),
+        )
+        return WAITING_NOTE
+    response = ClientResponse.CONFIRMED if action == "yes" else ClientResponse.DECLINED
+    await _record(update, context, person, meeting_id, response, None)
+    return ConversationHandler.END
+
+
+async def _record(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    person: Person,
+    meeting_id: int,
+    response: ClientResponse,
+    note: str | None,
+) -> None:
+    services = services_of(context)
+    t = translator(person.language)
+
+    def save(session):  # type: ignore[no-untyped-def]
+        found = meetings.respond(session, meeting_id, person, response, note)
+        if found is None:
+            return None
+        outbox.schedule(
+            session,
+            recipient_id=found.meeting.coach_id,
+            kind="meeting-answer",
+            message=TOLD_COACH[response],
+            params={
+                "client": found.client.display_name,
+                "when": at(found.meeting.starts_at),
+                "note": note or "",
+            },
+            key=f"meeting:{meeting_id}:answer:{response.value}:{services.now().isoformat()}",
+            due_at=services.now(),
+            priority=Priority.NOTICE,
+            object_ref=f"meeting:{meeting_id}",
+        )
+        return found
+
+    found = await services.db.run(save)
+    services.wake_outbox()
+    if found is None:
+        await reply(update, t("This button is no longer valid."))
+        return
+    thanks = {
+        ClientResponse.CONFIRMED: t("Thank you! Your coach knows you will come."),
+        ClientResponse.DECLINED: t("Thank you for telling. Your coach knows you cannot come."),
+        ClientResponse.OTHER_TIME: t("Thank you! I sent your message to your coach."),
+    }[response]
+    await reply(update, thanks)
+
+
+async def receive_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    person = await acting_person(update, context)
+    meeting_id = context.user_data.pop("meeting_note_for", None)  # type: ignore[union-attr]
+    if person is None or meeting_id is None or update.effective_message is None:
+        return ConversationHandler.END
+    note = (update.effective_message.text or "").strip()[:NOTE_MAX]
+    await _record(update, context, person, meeting_id, ClientResponse.OTHER_TIME, note)
+    return ConversationHandler.END
+
+
+async def stop_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("meeting_note_for", None)  # type: ignore[union-attr]
+    person = await acting_person(update, context)
+    await reply(update, t_for(update, context, person)("Stopped. Nothing was sent."))
+    return ConversationHandler.END
+
+
+async def note_not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    person = await acting_person(update, context)
+    t = t_for(update, context, person)
+    await reply(update, t("Please write your answer as text, or /cancel to stop."))
+    return WAITING_NOTE
+
+
+async def _send_calendar_file(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, found: MeetingView, person: Person
+) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    services = services_of(context)
+    t = translator(person.language)
+    m = found.meeting
+    kind = t(KIND_NAMES[MeetingKind(m.kind)])
+    data = meeting_ics(
+        uid=f"meeting-{m.id}@coachbot",
+        sequence=m.sequence,
+        start=m.starts_at,
+        end=m.ends_at,
+        summary=f"{kind}: {found.coach.display_name}"
+        if person.role == Role.CLIENT.value
+        else f"{kind}: {found.client.display_name}",
+        location=m.place,
+        description=None,
+        now=services.now(),
+        cancelled=m.status == MeetingStatus.CANCELLED.value,
+        tz=services.settings.tz,
+    )
+    await query.answer()
+    caption = (
+        t("Open the file to remove the meeting from your calendar.")
+        if m.status == MeetingStatus.CANCELLED.value
+        else t("Open the file to add the meeting to your calendar.")
+    )
+    await update.effective_chat.send_document(
+        InputFile(data, filename=ics_filename(m.starts_at, services.settings.tz)),
+        caption=caption,
+    )
+
+
+def _meeting_line(found: MeetingView, viewer: Person, t: Translator, tz) -> str:  # type: ignore[no-untyped-def]
+    m = found.meeting
+    kind = t(KIND_NAMES[MeetingKind(m.kind)])
+    place = m.place or t(NO_PLACE)
+    when = when_text(found, viewer.language, tz)
+    if viewer.role == Role.CLIENT.value:
+        return t(
+            "{when}: {kind} with {coach}, {place}",
+            when=when,
+            kind=kind,
+            coach=found.coach.display_name,
+            place=place,
+        )
+    mark = ANSWER_MARKS.get(m.client_response, "")
+    return mark + t(
+        "{when}: {client}, {kind}, {place}",
+        when=when,
+        client=found.client.display_name,
+        kind=kind,
+        place=place,
+    )
+
+
+@for_roles(*EVERYONE, command="meetings")
+async def list_meetings(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
+    services = services_of(context)
+    t = translator(person.language)
+    found = await services.db.run(meetings.upcoming, person, now=services.now())
+    if not found:
+        await reply(update, t("No upcoming meetings."))
+        return
+    tz = services.settings.tz
+    lines = [t("Upcoming meetings:")]
+    keyboard = None
+    if person.role == Role.COACH.value:
+        lines.append(t("✅ coming, ❌ cannot come, ❓ asks for another time"))
+        current_day = None
+        for item in found:
+            day = item.meeting.starts_at.astimezone(tz).date()
+            if day != current_day:
+                lines.append("")
+                lines.append(show_date(day, person.language))
+                current_day = day
+            lines.append(_meeting_line(item, person, t, tz))
+        keyboard = InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(t("Change or cancel a meeting"), callback_data="mm:list")],
+            ]
+        )
+    else:
+        lines += [_meeting_line(item, person, t, tz) for item in found]
+    await reply(update, "\n".join(lines), reply_markup=keyboard)
+
+
+HANDLERS = [
+    ConversationHandler(
+        entry_points=[CallbackQueryHandler(answer_button, pattern=r"^mt:")],
+        states={
+            WAITING_NOTE: [
+                CommandHandler("cancel", stop_note),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, receive_note),
+                MessageHandler(filters.ALL & ~filters.COMMAND, note_not_text),
+            ]
+        },
+        fallbacks=[CommandHandler("cancel", stop_note)],
+        per_chat=True,
+        per_user=True,
+        allow_reentry=True,
+        conversation_timeout=3600,
+    ),
+    CommandHandler("meetings", list_meetings, filters=filters.ChatType.PRIVATE),
+]
