@@ -6,7 +6,7 @@ meeting carries `object_ref = meeting:<id>`, so moving or cancelling the meeting
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,6 +107,11 @@ def _send(
     )
 
 
+def _utc_key(instant: datetime) -> str:
+    """The same instant makes the same key, whatever zone it was computed in."""
+    return instant.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+
+
 def _reminder_rows(found: MeetingView, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
     m = found.meeting
     assert found.client.id is not None
@@ -119,7 +124,7 @@ def _reminder_rows(found: MeetingView, now: datetime, tz: ZoneInfo) -> list[dict
                 "message": REMIND_DAY_BEFORE if reminder.kind == "day_before" else REMIND_SOON,
                 "params": _params(found),
                 # The due time is in the key: changed preferences make new rows.
-                "key": f"meeting:{m.id}:s{m.sequence}:{reminder.kind}:{reminder.due.isoformat()}",
+                "key": f"meeting:{m.id}:s{m.sequence}:{reminder.kind}:{_utc_key(reminder.due)}",
                 "due_at": reminder.due,
                 "priority": Priority.REMINDER,
                 "quiet": True,
@@ -186,65 +191,31 @@ def _card_was_sent(session: Session, meeting: Meeting) -> bool:
 def booked(session: Session, found: MeetingView, now: datetime, tz: ZoneInfo) -> None:
     """The card to the client (and the caseworker for a three-party meeting), reminders."""
     m = found.meeting
-    params = _params(found)
-    card_due = max(now, m.starts_at - CARD_LEAD)
-    _send(
-        session,
-        found.client,
-        m,
-        CARD,
-        params,
-        f"meeting:{m.id}:card",
-        card_due,
-        buttons=client_buttons(m),
-    )
-    if m.kind == MeetingKind.THREE_PARTY.value:
-        _send(
-            session,
-            found.caseworker,
-            m,
-            CARD_CASEWORKER,
-            params,
-            f"meeting:{m.id}:card-cw",
-            card_due,
-            buttons=[[{"text": BUTTON_CALENDAR, "data": f"mt:{m.id}:ics"}]],
-        )
+    _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD))
     _schedule_reminders(session, found, now, tz)
 
 
 def moved(session: Session, found: MeetingView, now: datetime, tz: ZoneInfo) -> None:
-    """Old reminders out, new ones in, and everyone told the new time."""
+    """Old reminders out, new ones in, and everyone who saw the meeting told the new time."""
     m = found.meeting
+    seen = _card_was_sent(session, m)
     outbox.cancel(session, object_ref=ref(m))
-    params = _params(found)
-    _send(
-        session,
-        found.client,
-        m,
-        MOVED,
-        params,
-        f"meeting:{m.id}:s{m.sequence}:moved",
-        now,
-        buttons=client_buttons(m),
-    )
-    if m.kind == MeetingKind.THREE_PARTY.value:
-        _send(
-            session,
-            found.caseworker,
-            m,
-            MOVED_CASEWORKER,
-            params,
-            f"meeting:{m.id}:s{m.sequence}:moved-cw",
-            now,
-            buttons=[[{"text": BUTTON_CALENDAR, "data": f"mt:{m.id}:ics"}]],
-        )
+    if seen:
+        _cards(session, found, MOVED, MOVED_CASEWORKER, now)
+    else:  # never shown: the new card simply comes at its time
+        _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD))
     _schedule_reminders(session, found, now, tz)
 
 
 def cancelled(session: Session, found: MeetingView, now: datetime) -> None:
+    """Everything pending is withdrawn; those who saw the meeting are told it is off."""
     m = found.meeting
+    seen = _card_was_sent(session, m)
     outbox.cancel(session, object_ref=ref(m))
+    if not seen:
+        return
     params = _params(found)
+    calendar = [[{"text": BUTTON_CALENDAR, "data": f"mt:{m.id}:ics"}]]
     _send(
         session,
         found.client,
@@ -253,7 +224,7 @@ def cancelled(session: Session, found: MeetingView, now: datetime) -> None:
         params,
         f"meeting:{m.id}:cancelled",
         now,
-        buttons=[[{"text": BUTTON_CALENDAR, "data": f"mt:{m.id}:ics"}]],
+        buttons=calendar,
     )
     if m.kind == MeetingKind.THREE_PARTY.value:
         _send(
@@ -264,5 +235,5 @@ def cancelled(session: Session, found: MeetingView, now: datetime) -> None:
             params,
             f"meeting:{m.id}:cancelled-cw",
             now,
-            buttons=[[{"text": BUTTON_CALENDAR, "data": f"mt:{m.id}:ics"}]],
+            buttons=calendar,
         )

@@ -23,8 +23,8 @@ from storage import meetings
 from storage.models import MeetingKind, MeetingStatus, Person, Role
 
 ACTION = re.compile(r"^mm:(m|mv|mvs|x|xs|ok|oks):(\d{1,12})$")
-PICK_DAY = re.compile(r"^mm:cal:(\d{1,12}):")
-PICK_TIME = re.compile(r"^mm:tm:(\d{1,12}):")
+PICK_DAY = re.compile(r"^mmcal(\d{1,12}):")
+PICK_TIME = re.compile(r"^mmtm(\d{1,12}):")
 MOVING = "moving"
 
 
@@ -142,7 +142,7 @@ async def _action(
             today.month,
             today=today,
             language=person.language,
-            prefix=f"mm:cal:{meeting_id}",
+            prefix=f"mmcal{meeting_id}",
         )
         await _show(update, t("Move to which day?"), [list(r) for r in markup.inline_keyboard])
         return
@@ -184,7 +184,7 @@ async def _pick_day(
         return
     services = services_of(context)
     today = services.now().astimezone(services.settings.tz).date()
-    action, value = parse_calendar(data, f"mm:cal:{meeting_id}")
+    action, value = parse_calendar(data, f"mmcal{meeting_id}")
     if action == "noop":
         assert update.callback_query is not None
         await update.callback_query.answer()
@@ -196,7 +196,7 @@ async def _pick_day(
             value.month,
             today=today,
             language=person.language,
-            prefix=f"mm:cal:{meeting_id}",
+            prefix=f"mmcal{meeting_id}",
         )
         await _show(update, t("Move to which day?"), [list(r) for r in markup.inline_keyboard])
         return
@@ -204,7 +204,7 @@ async def _pick_day(
         await _invalid(update, t)
         return
     moving["day"] = value.isoformat()
-    markup = time_keyboard(prefix=f"mm:tm:{meeting_id}", language=person.language)
+    markup = time_keyboard(prefix=f"mmtm{meeting_id}", language=person.language)
     await _show(
         update,
         t("{day}: what time?", day=show_date(value, person.language)),
@@ -226,7 +226,7 @@ async def _pick_time(
         return
     services = services_of(context)
     tz = services.settings.tz
-    chosen = parse_time(data, f"mm:tm:{meeting_id}")
+    chosen = parse_time(data, f"mmtm{meeting_id}")
     new_start = datetime.combine(datetime.fromisoformat(moving["day"]).date(), chosen, tzinfo=tz)
     now = services.now()
     if new_start <= now:
@@ -260,4 +260,4 @@ async def _pick_time(
     )
 
 
-HANDLERS = [CallbackQueryHandler(on_button, pattern=r"^mm:")]
+HANDLERS = [CallbackQueryHandler(on_button, pattern=r"^mm")]

@@ -93,7 +93,6 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         await query.answer(t("This meeting is already over."), show_alert=True)
         return ConversationHandler.END
     if action == "other":
-        await query.answer()
         context.user_data["meeting_note_for"] = meeting_id  # type: ignore[index]
         await reply(
             update,

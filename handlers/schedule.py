@@ -150,7 +150,7 @@ async def ask(
             month.month,
             today=first,
             language=person.language,
-            prefix="sc:cal",
+            prefix="sccal",
             last_day=draft.period_end,
         )
         await _show(update, t("Which day? (* weekend or holiday)"), _with_nav(markup, t))
@@ -160,7 +160,7 @@ async def ask(
         if draft.kind is MeetingKind.WORK_DAY:
             latest = time(17 - WORK_DAY_HOURS[0], 0)
         markup = time_keyboard(
-            prefix="sc:tm", start=time(8, 0), end=latest, step_minutes=30, language=person.language
+            prefix="sctm", start=time(8, 0), end=latest, step_minutes=30, language=person.language
         )
         assert draft.day is not None
         question = t("{day}: what time does it start?", day=show_date(draft.day, person.language))
@@ -286,10 +286,16 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
 
 # --- entry and steps -----------------------------------------------------------------
 @for_roles(Role.COACH, command="schedule")
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
+async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
     assert context.user_data is not None
     context.user_data[KEY] = Draft()
     return await ask(update, context, person, CLIENT)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A refused /schedule must end, not leave the conversation half-open."""
+    state = await _begin(update, context)
+    return ConversationHandler.END if state is None else int(state)
 
 
 async def _coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
@@ -345,8 +351,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         if data.startswith("sc:k:"):
             draft.kind = MeetingKind(data.removeprefix("sc:k:"))
             return await ask(update, context, person, DATE)
-        if data.startswith("sc:cal:"):
-            action, value = parse_calendar(data, "sc:cal")
+        if data.startswith("sccal:"):
+            action, value = parse_calendar(data, "sccal")
             if action == "noop":
                 await query.answer()
                 return DATE
@@ -364,8 +370,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
                 return DATE
             draft.day = value
             return await ask(update, context, person, TIME)
-        if data.startswith("sc:tm:"):
-            chosen = parse_time(data, "sc:tm")
+        if data.startswith("sctm:"):
+            chosen = parse_time(data, "sctm")
             assert draft.day is not None
             if datetime.combine(draft.day, chosen, tzinfo=tz) <= services.now():
                 await query.answer(t("That time has already passed."), show_alert=True)
@@ -484,7 +490,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 STEPS = [
-    CallbackQueryHandler(on_button, pattern=r"^sc:"),
+    CallbackQueryHandler(on_button, pattern=r"^sc"),
     CommandHandler("cancel", stop),
     MessageHandler(filters.ALL & ~filters.COMMAND, on_text),
 ]

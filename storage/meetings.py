@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
@@ -65,8 +65,8 @@ def book(
             coach_id=coach_id,
             client_id=client_id,
             kind=kind.value,
-            starts_at=start,
-            ends_at=start + duration,
+            starts_at=start.astimezone(UTC),
+            ends_at=(start + duration).astimezone(UTC),
             place=place,
         )
         session.add(meeting)
@@ -202,8 +202,8 @@ def own_meeting(session: Session, meeting_id: int, coach: Person) -> Meeting | N
 
 def move(session: Session, meeting: Meeting, new_start: datetime) -> Meeting:
     duration = meeting.ends_at - meeting.starts_at
-    meeting.starts_at = new_start
-    meeting.ends_at = new_start + duration
+    meeting.starts_at = new_start.astimezone(UTC)
+    meeting.ends_at = (new_start + duration).astimezone(UTC)
     meeting.sequence += 1
     meeting.client_response = ClientResponse.NONE.value
     meeting.updated_at = utcnow()
