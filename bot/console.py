@@ -88,13 +88,21 @@ class Console:
         self._show_buttons(message.message_id, message.buttons)
 
     def _show_buttons(self, message_id: int, rows: list[list[tuple[str, str | None]]]) -> None:
+        """One line a keyboard row; buttons that do nothing (headers, blanks) get no number."""
         if not rows:
             return
-        self.state.buttons = [
-            (message_id, text, data) for row in rows for text, data in row if data is not None
-        ]
-        numbered = [f"[{i}] {text}" for i, (_, text, _) in enumerate(self.state.buttons, 1)]
-        self.print("     " + "  ".join(numbered))
+        self.state.buttons = []
+        for row in rows:
+            shown = []
+            for text, data in row:
+                if data is None or data.endswith(":n") or not text.strip():
+                    if text.strip():
+                        shown.append(text)
+                    continue
+                self.state.buttons.append((message_id, text, data))
+                shown.append(f"[{len(self.state.buttons)}] {text}")
+            if shown:
+                self.print("     " + "  ".join(shown))
 
     def print(self, text: str) -> None:
         self.out.write(text + "\n")

@@ -140,7 +140,9 @@ def month_calendar(
                 continue
             label = _day_label(day, today=today, saturday_is_working_day=saturday_is_working_day)
             row.append(_button(label, f"{prefix}:d:{day.isoformat()}"))
-        rows.append(row)
+        # A week with nothing to offer (all past) is left out: less scrolling on a phone.
+        if any(button.text != BLANK for button in row):
+            rows.append(row)
 
     previous_year, previous_month = divmod(_month_index(year, month) - 1, 12)
     next_year, next_month = divmod(_month_index(year, month) + 1, 12)

@@ -92,9 +92,11 @@ def test_swedish_and_english_titles(language: str, title: str, header: list[str]
 def test_weeks_are_monday_first_rows_of_seven() -> None:
     layout = rows(november())
     weeks = layout[2:-1]
-    # November 2026 starts on a Sunday and ends on a Monday: six week rows.
-    assert len(weeks) == 6
+    # November 2026 has six week rows; with today the 23rd, the four past ones are left
+    # out (nothing to offer in them), leaving the week of the 23rd and the last one.
+    assert len(weeks) == 2
     assert all(len(week) == 7 for week in weeks)
+    assert len(rows(november(today=date(2026, 11, 1)))[2:-1]) == 6
     # 23 Nov (Monday) opens its row, 29 Nov (Sunday) closes it.
     week = next(w for w in weeks if w[0].callback_data == f"{P}:d:2026-11-23")
     assert week[6].callback_data == f"{P}:d:2026-11-29"
