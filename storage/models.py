@@ -173,6 +173,80 @@ class Meeting(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class Outcome(enum.StrEnum):
+    """How a meeting ended (DOMAIN.md, attendance outcomes); exactly one per meeting."""
+
+    ATTENDED = "attended"
+    ABSENT_ON_TIME = "absent_on_time"
+    ABSENT_LATE = "absent_late"
+    NO_SHOW = "no_show"
+    CANCELLED_BY_PROVIDER = "cancelled_by_provider"
+
+
+class AbsenceReason(enum.StrEnum):
+    ILL = "ill"
+    CHILD_ILL = "child_ill"
+    APPOINTMENT = "appointment"
+    OTHER = "other"
+
+
+class AbsenceNotice(SQLModel, table=True):
+    """A client's notice that they cannot come; its timing decides the billing."""
+
+    __tablename__ = "absence_notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    reason: str = Field(max_length=16)
+    note: str | None = Field(default=None, max_length=300)
+    notified_at: datetime  # when the update reached the bot
+    deadline: datetime
+    timing: str = Field(max_length=16)  # on_time, late, after_start
+    withdrawn_at: datetime | None = None
+
+
+class Attendance(SQLModel, table=True):
+    """The recorded outcome of a meeting: the hour and content diary [002 §3.4.2]."""
+
+    __tablename__ = "attendance"
+
+    meeting_id: int = Field(foreign_key="meeting.id", primary_key=True)
+    outcome: str = Field(max_length=24)
+    hours_used: float | None = None
+    billable_hours: float = 0.0
+    content: str | None = Field(default=None, max_length=1000)
+    recorded_by: int | None = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+    # For a no-show: asked → explained, or unknown (which alerts the caseworker).
+    reason_state: str | None = Field(default=None, max_length=16)
+    reason_text: str | None = Field(default=None, max_length=300)
+
+
+class AlertKind(enum.StrEnum):
+    NO_SHOW_UNKNOWN = "no_show_unknown"
+    REPEATED_NO_SHOWS = "repeated_no_shows"
+    CLIENT_STOPS = "client_stops"
+    SIGNIFICANT_CHANGE = "significant_change"
+
+
+class Alert(SQLModel, table=True):
+    """A message the caseworker must act on; it is sent again until acknowledged."""
+
+    __tablename__ = "alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    caseworker_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    coach_id: int | None = Field(default=None, foreign_key="person.id")
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    acknowledged_at: datetime | None = None
+    acknowledged_by: int | None = Field(default=None, foreign_key="person.id")
+    resent_at: datetime | None = None
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"  # taken by a dispatcher, not yet on the wire
@@ -223,6 +297,11 @@ class OutboxMessage(SQLModel, table=True):
 
 
 __all__ = [
+    "AbsenceNotice",
+    "AbsenceReason",
+    "Alert",
+    "AlertKind",
+    "Attendance",
     "AuditEntry",
     "ClientResponse",
     "Invite",
@@ -231,6 +310,7 @@ __all__ = [
     "MeetingStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "Outcome",
     "PeriodStatus",
     "Person",
     "Priority",

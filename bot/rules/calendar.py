@@ -59,3 +59,11 @@ def previous_working_day(day: date, *, saturday_is_working_day: bool = False) ->
     while not is_working_day(candidate, saturday_is_working_day=saturday_is_working_day):
         candidate -= timedelta(days=1)
     return candidate
+
+
+def next_working_day(day: date, *, saturday_is_working_day: bool = False) -> date:
+    """The first working day strictly after `day`."""
+    candidate = day + timedelta(days=1)
+    while not is_working_day(candidate, saturday_is_working_day=saturday_is_working_day):
+        candidate += timedelta(days=1)
+    return candidate
