@@ -10,7 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 import handlers
-from bot import agenda
+from bot import agenda, alert_jobs, attendance_jobs
 from bot.dispatcher import Dispatcher
 from bot.menus import set_default_menus
 from bot.ratelimit import TelegramLimits
@@ -93,6 +93,8 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await dispatcher.bot.initialize()
     dispatcher.attach(application)
     agenda.attach(application)
+    alert_jobs.attach(application)
+    attendance_jobs.attach(application)
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]

@@ -20,12 +20,16 @@ class CommandSpec:
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", N_("What I can do for you"), EVERYONE),
     CommandSpec("meetings", N_("Upcoming meetings"), EVERYONE - {Role.ADMIN}),
+    CommandSpec("absent", N_("I can't come: report an absence"), frozenset({Role.CLIENT})),
+    CommandSpec("alerts", N_("Open alerts"), frozenset({Role.CASEWORKER, Role.ADMIN})),
+    CommandSpec("change", N_("Report a significant change"), frozenset({Role.COACH})),
     CommandSpec("schedule", N_("Book a meeting"), frozenset({Role.COACH})),
     CommandSpec("me", N_("My details and contacts"), EVERYONE),
     CommandSpec("clients", N_("My clients"), frozenset({Role.COACH, Role.CASEWORKER})),
     CommandSpec("people", N_("People and pending invites"), frozenset({Role.ADMIN})),
     CommandSpec("settings", N_("Reminder times"), frozenset({Role.CLIENT, Role.COACH})),
     CommandSpec("language", N_("Change language"), EVERYONE),
+    CommandSpec("stop", N_("I want to stop the service"), frozenset({Role.CLIENT})),
 )
 
 BY_NAME = {spec.name: spec for spec in COMMANDS}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
-
 from telegram.ext import Application
-from telegram.warnings import PTBUserWarning
 
 from handlers import (
+    absence,
     admin,
+    alerts,
+    attendance,
+    change,
     clients,
     errors,
     fallback,
@@ -19,16 +20,18 @@ from handlers import (
     onboarding,
     schedule,
     settings,
+    stop,
 )
-
-# The conversations are per user on purpose: one flow at a time, whichever message its
-# buttons are on. PTB warns about exactly that choice.
-warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     # One group: the first handler that matches takes the update, so fallback goes last.
     modules = (
+        absence,
+        attendance,
+        alerts,
+        stop,
+        change,
         onboarding,
         schedule,
         meetings,
