@@ -1,9 +1,36 @@
-"""(being written)"""
+"""Alerts nobody acknowledged are sent again: to the caseworker, and now to the admins too.
+
+A JobQueue job looks every few minutes, and once right after start so a bot that was
+down when the working day passed catches up at once. `resend_overdue` marks each alert
+it sends again (and the outbox keys are per alert), so an alert goes again exactly once.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+from datetime import timedelta
+
+from telegram.ext import Application, ContextTypes
+
+from bot.alerts import resend_overdue
+from bot.services import SERVICES_KEY, Services
+
+INTERVAL = timedelta(minutes=5)
+JOB_NAME = "alert-resend"
+
+
+async def resend_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.bot_data[SERVICES_KEY]
+    resent = await services.db.run(resend_overdue, services.now(), services.settings.tz)
+    if resent:
+        services.wake_outbox()
 
 
 def attach(application: Application) -> None:  # type: ignore[type-arg]
-    """Start the periodic jobs of this module (none yet)."""
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        resend_job,
+        interval=INTERVAL,
+        first=1.0,
+        name=JOB_NAME,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )

@@ -27,7 +27,6 @@ from handlers import (
 def register(application: Application) -> None:  # type: ignore[type-arg]
     # One group: the first handler that matches takes the update, so fallback goes last.
     modules = (
-        absence,
         attendance,
         alerts,
         stop,
@@ -41,6 +40,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         language,
         clients,
         admin,
+        absence,  # its free-text entry must come after conversations that wait for text
         fallback,
     )
     for module in modules:

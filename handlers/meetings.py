@@ -26,13 +26,12 @@ from storage import meetings, outbox
 from storage.meetings import MeetingView
 from storage.models import ClientResponse, MeetingKind, MeetingStatus, Person, Priority, Role
 
-ANSWER = re.compile(r"^mt:(\d{1,12}):(yes|no|other|ics)$")
+ANSWER = re.compile(r"^mt:(\d{1,12}):(yes|other|ics)$")
 NOTE_MAX = 500
 WAITING_NOTE = 1
 
 TOLD_COACH = {
     ClientResponse.CONFIRMED: N_("{client} will come to the meeting on {when}."),
-    ClientResponse.DECLINED: N_("{client} cannot come to the meeting on {when}."),
     ClientResponse.OTHER_TIME: N_(
         "{client} asks for another time for the meeting on {when}. Their words: {note}"
     ),
@@ -61,7 +60,10 @@ async def _forged(update: Update, t: Translator) -> None:
 
 
 async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """A press on a meeting card: come, cannot come, another time, or the calendar file."""
+    """A press on a meeting card: come, another time, or the calendar file.
+
+    "I can't come" is an absence notice: handlers/absence.py takes that button.
+    """
     query = update.callback_query
     assert query is not None
     person = await acting_person(update, context)
@@ -99,8 +101,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
             t("Which times would suit you? Write it in a few words. (/cancel to stop)"),
         )
         return WAITING_NOTE
-    response = ClientResponse.CONFIRMED if action == "yes" else ClientResponse.DECLINED
-    await _record(update, context, person, meeting_id, response, None)
+    await _record(update, context, person, meeting_id, ClientResponse.CONFIRMED, None)
     return ConversationHandler.END
 
 
@@ -143,7 +144,6 @@ async def _record(
         return
     thanks = {
         ClientResponse.CONFIRMED: t("Thank you! Your coach knows you will come."),
-        ClientResponse.DECLINED: t("Thank you for telling. Your coach knows you cannot come."),
         ClientResponse.OTHER_TIME: t("Thank you! I sent your message to your coach."),
     }[response]
     await reply(update, thanks)
@@ -264,7 +264,8 @@ async def list_meetings(update: Update, context: ContextTypes.DEFAULT_TYPE, pers
 
 HANDLERS = [
     ConversationHandler(
-        entry_points=[CallbackQueryHandler(answer_button, pattern=r"^mt:")],
+        # "mt:<id>:no" starts an absence notice (handlers/absence.py).
+        entry_points=[CallbackQueryHandler(answer_button, pattern=r"^mt:(?!\d{1,12}:no$)")],
         states={
             WAITING_NOTE: [
                 CommandHandler("cancel", stop_note),

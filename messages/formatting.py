@@ -43,3 +43,11 @@ def show_clock(value: datetime, language: str) -> str:
 
 def show_time(value: datetime, language: str) -> str:
     return format_time(value, TIME_PATTERNS.get(language, "HH:mm"), locale=locale_of(language))
+
+
+def show_short_datetime(value: datetime, language: str, tz: ZoneInfo = HELSINKI) -> str:
+    """Without the year, for near dates: 'ma 23.11. klo 12.00'."""
+    local = value.astimezone(tz)
+    pattern = "EEE d MMM" if language == "en" else "EEE d.M."
+    day = format_date(local.date(), pattern, locale=locale_of(language))
+    return f"{day} {show_time(local, language)}"

@@ -12,7 +12,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from messages.formatting import HELSINKI, show_clock, show_date, show_datetime
+from messages.formatting import (
+    HELSINKI,
+    show_clock,
+    show_date,
+    show_datetime,
+    show_short_datetime,
+)
 from messages.i18n import translator
 
 
@@ -21,6 +27,13 @@ def at(instant: datetime) -> dict[str, str]:
     if instant.tzinfo is None:
         raise ValueError("instants are timezone-aware")
     return {"$dt": instant.isoformat()}
+
+
+def near(instant: datetime) -> dict[str, str]:
+    """Tag an instant shown without the year ('ma 23.11. klo 12.00')."""
+    if instant.tzinfo is None:
+        raise ValueError("instants are timezone-aware")
+    return {"$near": instant.isoformat()}
 
 
 def on(day: date) -> dict[str, str]:
@@ -52,6 +65,8 @@ def _value(value: Any, language: str, tz: ZoneInfo) -> Any:
             return show_date(date.fromisoformat(raw), language)
         if tag == "$msg":
             return translator(language)(raw)
+        if tag == "$near":
+            return show_short_datetime(datetime.fromisoformat(raw), language, tz)
         if tag == "$time":
             return show_clock(datetime.fromisoformat(raw).astimezone(tz), language)
         if tag == "$lines":

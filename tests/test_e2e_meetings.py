@@ -153,8 +153,10 @@ async def test_client_cannot_come_or_asks_for_another_time(bot: Harness) -> None
         "Matti Meikäläinen pyytää toista aikaa tapaamiselle ti 24.11.2026 klo 10.00. "
         "Viesti: Torstaina iltapäivällä 🙂"
     )
-    no = await chats["client"].press("En pääse", message=card)
-    assert no.text == "Kiitos, kun kerroit. Valmentajasi tietää, ettet pääse."
+    why = await chats["client"].press("En pääse", message=card)
+    assert why.text == "Miksi et pääse?"  # the absence notice starts (tests/test_e2e_absence.py)
+    await chats["client"].press("Toinen meno", message=why)
+    await chats["client"].press("✔ Lähetä")
     [meeting] = all_meetings(bot)
     assert meeting.client_response == ClientResponse.DECLINED
 
