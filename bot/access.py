@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 from bot.commands import BY_NAME, who_may
 from bot.services import services_of
 from messages.i18n import Translator, normalize, translator
-from storage import people
+from storage import audit, people
 from storage.models import Person, Role
 
 PERSON_KEY = "coachbot.person"
@@ -106,3 +106,17 @@ def for_roles(*roles: Role, command: str | None = None) -> Callable[[Handler], C
         return guarded
 
     return decorate
+
+
+async def refuse_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person | None
+) -> None:
+    """A stale or forged button: a polite alert, and an audit line (the data, no text)."""
+    query = update.callback_query
+    t = t_for(update, context, person)
+    if query is not None:
+        data = (query.data or "")[:64]
+        await services_of(context).db.run(
+            audit.record, "button.refused", actor_id=person.id if person else None, detail=data
+        )
+        await query.answer(t("This button is no longer valid."), show_alert=True)

@@ -23,6 +23,9 @@ from storage.models import MeetingKind, Person, Priority, Role
 AGENDA = N_("Good morning! Your meetings today, {day}:\n{meetings}")
 AGENDA_LINE = N_("{start}–{end} {client}, {kind}")
 INTERVAL = timedelta(minutes=5)
+# An agenda is a morning message: after a long outage, or for a meeting booked at 14.00
+# for the same day, a "good morning" at 14.05 would only confuse.
+LATEST = timedelta(hours=2)
 
 
 def queue_agendas(session: Session, now: datetime, tz) -> int:  # type: ignore[no-untyped-def]
@@ -37,7 +40,7 @@ def queue_agendas(session: Session, now: datetime, tz) -> int:  # type: ignore[n
     queued = 0
     for coach in coaches:
         due = agenda_due(local_now, coach.preferences, tz)
-        if due is None or now < due or coach.id is None:
+        if due is None or not due <= now < due + LATEST or coach.id is None:
             continue
         key = f"agenda:{coach.id}:{local_now.date().isoformat()}"
         if (

@@ -16,6 +16,7 @@ from bot.menus import set_default_menus
 from bot.ratelimit import TelegramLimits
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
+from bot.updates import PerPersonUpdates
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def build_application(
         .write_timeout(timeout)
         .pool_timeout(timeout)
         .connection_pool_size(16)
-        .concurrent_updates(True)
+        .concurrent_updates(PerPersonUpdates())
         .post_init(_post_init)
         .post_stop(_post_stop)
         .build()

@@ -1,8 +1,25 @@
 """The outbox dispatcher: claims due rows and sends them, within Telegram's limits.
 
 Driven by the JobQueue (a repeating tick, and an immediate one when something is sent
-"now"). Rows are claimed in batches and refilled before the batch runs dry, so a chat
-that must wait for its one-message-a-second turn never holds the others back.
+"now"). A pass works in steps. A step is one transaction, made in one thread hop: it
+records the messages Telegram has accepted since the last step, holds back rows in quiet
+hours, fails rows nobody can receive, marks the next group of rows `sending` (the last
+check before the wire: a row cancelled or moved while claimed is not sent) and claims
+more rows before the claimed ones run out. Then the group goes on the wire at once.
+
+Why steps: every message needs two writes (on the wire, then sent). A transaction of
+its own for each write costs about as much CPU as the send itself; a step shares one
+transaction between a whole group, so the database adds little to each message.
+While messages are out, the next step waits until half the slots are back (or
+`LINGER`), so that groups stay large under load and a lone alert still goes at once.
+
+Crash bound: a row is `sending` from the step that starts it until the step that
+records it sent, or until its failure is written. A step starts no more rows than
+`concurrency` minus those still held, counting the ones its own writes release, so no
+committed state ever has more than `concurrency` rows `sending`
+(COACHBOT_OUTBOX_CONCURRENCY, default 16): a SIGKILL can repeat at most that many
+messages. A chat waiting for its one-message-a-second turn never holds the others back:
+a group is the first ready rows, one per chat, so rows of one chat keep their order.
 """
 
 from __future__ import annotations
@@ -21,7 +38,6 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.coalesce import Coalescer
 from bot.ratelimit import OUTBOX, TelegramLimits
 from bot.rules.delivery import after_quiet_hours, gives_up, in_quiet_hours, retry_delay
 from bot.services import Services
@@ -36,6 +52,9 @@ UNREACHABLE_MESSAGE = N_(
     "{name} cannot receive my messages: they have blocked me or closed their Telegram "
     "account. Please contact them another way."
 )
+# How long a step waits for more sends to come back before it writes a small group:
+# long next to a send on a busy loop, short next to a person waiting for a message.
+LINGER = 0.05
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,21 @@ class Recipient:
 class Claimed:
     row: OutboxMessage
     recipient: Recipient
+
+    @property
+    def row_id(self) -> int:
+        assert self.row.id is not None
+        return self.row.id
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed row rendered for its recipient, ready for the wire."""
+
+    item: Claimed
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None
 
 
 def _claim(
@@ -107,13 +141,37 @@ def _mark_unreachable(session: Session, recipient: Recipient, now: datetime) -> 
 
 
 @dataclass
+class _Step:
+    """The writes of one step, made in one transaction in this order."""
+
+    now: datetime
+    sent: list[tuple[int, int]] = field(default_factory=list)  # (row id, Telegram id)
+    deferred: list[tuple[Claimed, datetime]] = field(default_factory=list)
+    failed: list[tuple[Claimed, str]] = field(default_factory=list)
+    start: list[Outgoing] = field(default_factory=list)
+    claim: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.deferred or self.failed or self.start or self.claim)
+
+    def unsent(self) -> list[Claimed]:
+        """The claimed rows this step would have settled or started."""
+        return (
+            [item for item, _ in self.deferred]
+            + [item for item, _ in self.failed]
+            + [outgoing.item for outgoing in self.start]
+        )
+
+
+@dataclass
 class _PassState:
-    pending: list[Claimed] = field(default_factory=list)
-    busy: set[int | None] = field(default_factory=set)
+    pending: list[Claimed] = field(default_factory=list)  # claimed, not yet started
+    busy: set[int] = field(default_factory=set)  # chats with a message on the wire
+    wire: set[asyncio.Task[None]] = field(default_factory=set)
+    done: list[tuple[int, int]] = field(default_factory=list)  # accepted, not yet recorded
+    held: int = 0  # rows this pass keeps `sending`: on the wire, or accepted
     exhausted: bool = False
-    busy_until_free: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-    claiming: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class Dispatcher:
@@ -133,21 +191,16 @@ class Dispatcher:
         self.limits = limits
         self.batch_size = batch_size
         self.concurrency = concurrency
+        self.group = max(1, concurrency // 2)  # the slots a step waits for while sends are out
         self.lease = lease
         self.interval = interval
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = asyncio.Lock()
         self._again = False
         self._stopping = False
+        self._state: _PassState | None = None
         self._application: Application | None = None  # type: ignore[type-arg]
         self.sent = 0
-        db = services.db
-        self._starts: Coalescer[int, bool] = Coalescer(
-            lambda ids: db.run(outbox.start_sending_many, ids, self.worker)
-        )
-        self._marks: Coalescer[tuple[int, int], None] = Coalescer(
-            lambda pairs: db.run(outbox.mark_sent_many, pairs, self.worker, now=services.now())
-        )
 
     # --- wiring -----------------------------------------------------------------------
     def attach(self, application: Application) -> None:  # type: ignore[type-arg]
@@ -184,6 +237,8 @@ class Dispatcher:
 
     async def stop(self) -> None:
         self._stopping = True
+        if self._state is not None:
+            self._state.changed.set()  # a waiting pass notices at once
         async with self._lock:  # let the pass in progress finish what is on the wire
             pass
 
@@ -204,159 +259,257 @@ class Dispatcher:
         return self.sent - sent_before
 
     async def _pass(self) -> None:
-        """A fixed pool of senders works through the claimed rows, refilled as they go.
-
-        A sender takes the first row whose chat is neither being written to nor waiting
-        for its one-message-a-second turn; rows of one chat keep their order.
-        """
+        """Steps until nothing due is left; then what went out is recorded, the rest freed."""
         await self.services.db.run(outbox.reclaim_expired, self.services.now())
-        state = _PassState()
-        senders = [asyncio.create_task(self._sender(state)) for _ in range(self.concurrency)]
+        state = self._state = _PassState()
         try:
-            await asyncio.gather(*senders)
+            await self._steps(state)
+        except asyncio.CancelledError:
+            for task in state.wire:  # shutting down hard: stop waiting for Telegram
+                task.cancel()
+            raise
         finally:
-            for sender in senders:
-                sender.cancel()
-            leftover = [item.row.id for item in state.pending if item.row.id is not None]
-            if leftover:
-                await self.services.db.run(outbox.release, self.worker, leftover)
+            self._state = None
+            await self._close(state)
 
-    async def _refill(self, state: _PassState) -> None:
-        async with state.claiming:
-            if state.exhausted or self._stopping or len(state.pending) >= self.batch_size // 2:
-                return
-            wanted = self.batch_size - len(state.pending)
-            batch = await self.services.db.run(
-                _claim, self.worker, self.services.now(), wanted, self.lease
-            )
-            state.exhausted = len(batch) < wanted
-            state.pending.extend(batch)
-            state.changed.set()
-
-    def _take(self, state: _PassState) -> tuple[Claimed | None, float]:
-        """The first sendable row, or None and how long until a busy chat is free."""
-        wait = 1.0
-        for index, item in enumerate(state.pending):
-            chat = item.recipient.chat_id
-            if chat in state.busy:
-                continue
-            ready_in = self.limits.chat_ready_in(chat) if self.limits and chat else 0.0
-            if ready_in > 0:
-                state.busy_until_free = True
-                wait = min(wait, ready_in)
-                continue
-            del state.pending[index]
-            return item, 0.0
-        return None, wait
-
-    async def _sender(self, state: _PassState) -> None:
+    async def _steps(self, state: _PassState) -> None:
         while True:
-            if len(state.pending) < self.batch_size // 2 and not state.exhausted:
-                await self._refill(state)
-            item, wait = self._take(state)
-            if item is None:
-                if self._stopping or (state.exhausted and not state.pending and not state.busy):
-                    state.changed.set()  # let the other senders see the end too
-                    return
-                state.changed.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(state.changed.wait(), wait)
-                continue
-            chat = item.recipient.chat_id
-            state.busy.add(chat)
-            try:
-                await self._deliver(item)
-            except Exception:  # one bad row must not stop the others
-                log.exception("outbox row %s could not be handled", item.row.id)
-            finally:
-                state.busy.discard(chat)
-                state.changed.set()
+            await self._gather_group(state)
+            step, wait = self._plan(state)
+            if step:
+                await self._write_step(state, step)
+            elif self._finished(state):
+                return
+            else:  # a send to come back, or a chat's turn
+                await self._wait(state, wait)
 
-    async def _deliver(self, item: Claimed) -> None:
-        db = self.services.db
-        row, recipient = item.row, item.recipient
-        assert row.id is not None
-        now = self.services.now()
-        tz = self.services.settings.tz
-        quiet_start, quiet_end = self.services.settings.quiet_window
-        if row.quiet and in_quiet_hours(now, tz, quiet_start, quiet_end):
-            await db.run(
-                outbox.mark_retry,
-                row.id,
-                self.worker,
-                due_at=after_quiet_hours(now, tz, quiet_start, quiet_end),
-                error=None,
-                count_attempt=False,
-            )
+    def _room(self, state: _PassState) -> int:
+        """Rows the next step may start: the slots free once it records what is done."""
+        return self.concurrency - state.held + len(state.done)
+
+    def _finished(self, state: _PassState) -> bool:
+        if state.wire or state.done:
+            return False
+        return self._stopping or self._room(state) <= 0 or (state.exhausted and not state.pending)
+
+    async def _gather_group(self, state: _PassState) -> None:
+        """While sends are out, wait for half the slots (or LINGER), for a larger step."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LINGER
+        while state.wire and self._room(state) < self.group:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            await self._wait(state, remaining)
+
+    @staticmethod
+    async def _wait(state: _PassState, timeout: float) -> None:
+        """Until a send comes back (or anything else changes), at most `timeout` seconds."""
+        state.changed.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await state.changed.wait()
+
+    # --- planning a step --------------------------------------------------------------
+    def _plan(self, state: _PassState) -> tuple[_Step, float]:
+        """The next step, and how long until a chat waiting for its turn is free."""
+        room = self._room(state)
+        step = _Step(self.services.now(), sent=state.done)
+        state.done = []
+        if self._stopping:
+            return step, 1.0
+        wait = self._choose(state, step, room)
+        if not state.exhausted and len(state.pending) < self.batch_size // 2:
+            step.claim = self.batch_size - len(state.pending)
+        return step, wait
+
+    def _choose(self, state: _PassState, step: _Step, room: int) -> float:
+        """Move rows from `pending` into the step: held back, failed, or started.
+
+        Started are the first rows, up to `room`, whose chat is neither on the wire nor
+        waiting for its one-message-a-second turn.
+        """
+        settings = self.services.settings
+        quiet_start, quiet_end = settings.quiet_window
+        quiet_until = None
+        if in_quiet_hours(step.now, settings.tz, quiet_start, quiet_end):
+            quiet_until = after_quiet_hours(step.now, settings.tz, quiet_start, quiet_end)
+        wait = 1.0
+        kept: list[Claimed] = []
+        for item in state.pending:
+            chat = item.recipient.chat_id
+            if quiet_until is not None and item.row.quiet:
+                step.deferred.append((item, quiet_until))
+            elif chat is None:
+                step.failed.append((item, "recipient has not joined"))
+            elif len(step.start) >= room or chat in state.busy:
+                kept.append(item)
+            elif (ready_in := self._ready_in(chat)) > 0:
+                wait = min(wait, ready_in)
+                kept.append(item)
+            else:
+                self._compose(state, step, item, chat)
+        state.pending = kept
+        return wait
+
+    def _ready_in(self, chat: int) -> float:
+        return self.limits.chat_ready_in(chat) if self.limits is not None else 0.0
+
+    def _compose(self, state: _PassState, step: _Step, item: Claimed, chat: int) -> None:
+        """Render the row in its recipient's language; a row that cannot be rendered fails."""
+        row, language = item.row, item.recipient.language
+        try:
+            text = render(row.message, row.params, language, self.services.settings.tz)
+            buttons = render_buttons(row.buttons, language)
+        except Exception as error:  # a broken template never renders: say so on the row
+            log.exception("outbox row %s cannot be rendered", item.row_id)
+            step.failed.append((item, f"cannot render: {type(error).__name__}: {error}"))
             return
-        if recipient.chat_id is None:
-            await db.run(outbox.mark_failed, row.id, self.worker, error="recipient has not joined")
-            return
-        text = render(row.message, row.params, recipient.language, tz)
         markup = None
-        rows = render_buttons(row.buttons, recipient.language)
-        if rows:
+        if buttons:
             markup = InlineKeyboardMarkup(
                 [
                     [InlineKeyboardButton(label, callback_data=data) for label, data in r]
-                    for r in rows
+                    for r in buttons
                 ]
             )
-        # A row is `sending` only while one of the `concurrency` senders holds it: a crash
-        # can repeat at most that many messages.
+        state.busy.add(chat)
+        step.start.append(Outgoing(item, chat, text, markup))
+
+    # --- making a step ----------------------------------------------------------------
+    async def _write_step(self, state: _PassState, step: _Step) -> None:
+        """One thread hop for the step's transaction; then its group goes on the wire."""
         try:
-            if not await self._starts.submit(row.id):
-                return  # cancelled or moved while it waited here
-            sent = await self.bot.send_message(
-                recipient.chat_id, text, reply_markup=markup, rate_limit_args=OUTBOX
+            started, claimed = await self.services.db.run(self._step_transaction, step)
+        except BaseException:
+            state.done[:0] = step.sent  # still to record: the pass records them on its way out
+            state.pending[:0] = step.unsent()
+            for outgoing in step.start:
+                state.busy.discard(outgoing.chat_id)
+            raise
+        self.sent += len(step.sent)
+        state.held -= len(step.sent)
+        for outgoing, ok in zip(step.start, started, strict=True):
+            if ok:
+                state.held += 1
+                task = asyncio.create_task(self._send(state, outgoing))
+                state.wire.add(task)
+            else:  # cancelled or moved while it was claimed
+                state.busy.discard(outgoing.chat_id)
+        state.pending.extend(claimed)
+        if step.claim:
+            state.exhausted = len(claimed) < step.claim
+
+    def _step_transaction(self, session: Session, step: _Step) -> tuple[list[bool], list[Claimed]]:
+        outbox.mark_sent_many(session, step.sent, self.worker, now=step.now)
+        for item, due_at in step.deferred:
+            outbox.mark_retry(
+                session, item.row_id, self.worker, due_at=due_at, error=None, count_attempt=False
             )
-            await self._marks.submit((row.id, sent.message_id))
-            self.sent += 1
-        except RetryAfter as error:
+        for item, error in step.failed:
+            outbox.mark_failed(session, item.row_id, self.worker, error=error)
+        ids = [outgoing.item.row_id for outgoing in step.start]
+        started = outbox.start_sending_many(session, ids, self.worker)
+        claimed = (
+            _claim(session, self.worker, step.now, step.claim, self.lease) if step.claim else []
+        )
+        return started, claimed
+
+    async def _close(self, state: _PassState) -> None:
+        """Wait for the wire, record what Telegram accepted, and free the rows not sent."""
+        if state.wire:
+            await asyncio.gather(*state.wire, return_exceptions=True)
+        sent, leftover = state.done, [item.row_id for item in state.pending]
+        if not sent and not leftover:
+            return
+        try:
+            await self.services.db.run(self._close_transaction, sent, leftover, self.services.now())
+        except Exception:  # the rows wait for their lease to run out, then go again
+            log.exception("outbox: could not record %d sent rows at the end of a pass", len(sent))
+            return
+        self.sent += len(sent)
+
+    def _close_transaction(
+        self, session: Session, sent: list[tuple[int, int]], leftover: list[int], now: datetime
+    ) -> None:
+        outbox.mark_sent_many(session, sent, self.worker, now=now)
+        outbox.release(session, self.worker, leftover)
+
+    # --- on the wire ------------------------------------------------------------------
+    async def _send(self, state: _PassState, outgoing: Outgoing) -> None:
+        """Send one started row; what came back is recorded by the next step."""
+        try:
+            sent = await self.bot.send_message(
+                outgoing.chat_id,
+                outgoing.text,
+                reply_markup=outgoing.markup,
+                rate_limit_args=OUTBOX,
+            )
+        except TelegramError as error:
+            await self._settle_failure(state, outgoing.item, error)
+        except Exception:  # a bug, not Telegram: the row stays `sending` until its lease ends
+            log.exception("outbox row %s could not be handled", outgoing.item.row_id)
+        else:
+            state.done.append((outgoing.item.row_id, sent.message_id))
+        finally:
+            state.busy.discard(outgoing.chat_id)
+            task = asyncio.current_task()
+            if task is not None:
+                state.wire.discard(task)
+            state.changed.set()
+
+    async def _settle_failure(self, state: _PassState, item: Claimed, error: TelegramError) -> None:
+        """Write what the failed send means for the row; only then is its slot free."""
+        try:
+            await self._record_failure(item, error)
+        except Exception:  # the row stays `sending` and keeps its slot: the bound holds
+            log.exception("outbox row %s: could not record %r", item.row_id, error)
+            return
+        state.held -= 1
+
+    async def _record_failure(self, item: Claimed, error: TelegramError) -> None:
+        """Later (429, 5xx, network), never (after too many tries), or never and tell someone."""
+        db, row_id = self.services.db, item.row_id
+        if isinstance(error, RetryAfter):
             seconds = error.retry_after
             delay = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
             if self.limits is not None:
                 self.limits.pause(float(delay))
             await db.run(
                 outbox.mark_retry,
-                row.id,
+                row_id,
                 self.worker,
                 due_at=self.services.now() + timedelta(seconds=float(delay)),
                 error="429 retry_after",
                 count_attempt=False,
             )
-        except (Forbidden, BadRequest) as error:
+        elif isinstance(error, Forbidden | BadRequest):
             unreachable = isinstance(error, Forbidden) or "chat not found" in str(error).lower()
-            await db.run(
-                self._fail, row.id, recipient, type(error).__name__ + ": " + str(error), unreachable
-            )
+            message = type(error).__name__ + ": " + str(error)
+            await db.run(self._fail, row_id, item.recipient, message, unreachable)
             self.services.wake_outbox()
-        except InvalidToken:
+        elif isinstance(error, InvalidToken):
             log.critical("Telegram refused the bot token; outbox sending paused")
             await db.run(
                 outbox.mark_retry,
-                row.id,
+                row_id,
                 self.worker,
                 due_at=self.services.now() + timedelta(minutes=5),
                 error="invalid token",
                 count_attempt=False,
             )
-        except TelegramError as error:  # network errors, timeouts, 5xx
-            attempts = row.attempts + 1
+        else:  # network errors, timeouts, 5xx
+            attempts = item.row.attempts + 1
+            message = f"{type(error).__name__}: {error}"
             if gives_up(attempts):
-                await db.run(
-                    outbox.mark_failed,
-                    row.id,
-                    self.worker,
-                    error=f"{type(error).__name__}: {error}",
-                )
+                await db.run(outbox.mark_failed, row_id, self.worker, error=message)
             else:
                 await db.run(
                     outbox.mark_retry,
-                    row.id,
+                    row_id,
                     self.worker,
                     due_at=self.services.now() + retry_delay(attempts),
-                    error=f"{type(error).__name__}: {error}",
+                    error=message,
                 )
 
     def _fail(

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from messages.formatting import HELSINKI
 
@@ -46,6 +46,7 @@ def meeting_ics(
     description: str | None,
     now: datetime,
     cancelled: bool = False,
+    organizer: str | None = None,
     tz: ZoneInfo = HELSINKI,
 ) -> bytes:
     """The iCalendar bytes (CRLF, folded) for one meeting, or for its cancellation."""
@@ -74,6 +75,12 @@ def meeting_ics(
     event.add("dtstart", local_start)
     event.add("dtend", local_end)
     event.add("summary", summary)
+    if organizer:
+        # iTIP (REQUEST/CANCEL) wants an ORGANIZER; nobody has an e-mail address here, so
+        # the coach's name goes with an address that cannot receive mail (.invalid).
+        address = vCalAddress("mailto:no-reply@coachbot.invalid")
+        address.params["cn"] = vText(organizer)
+        event.add("organizer", address)
     if location:
         event.add("location", location)
         if _looks_like_url(location.strip()):

@@ -6,18 +6,22 @@ meeting carries `object_ref = meeting:<id>`, so moving or cancelling the meeting
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.rules.delivery import QUIET_END, QUIET_START
 from bot.rules.reminders import client_reminders
 from messages.i18n import N_
 from messages.render import at, clock, msg
 from storage import outbox
 from storage.meetings import MeetingView
 from storage.models import Meeting, MeetingKind, Person, Priority
+
+Quiet = tuple[time, time]
+DEFAULT_QUIET: Quiet = (QUIET_START, QUIET_END)
 
 KIND_NAMES = {
     MeetingKind.INDIVIDUAL: N_("Individual meeting"),
@@ -50,6 +54,7 @@ BUTTON_COME = N_("I'll come")
 BUTTON_CANNOT = N_("I can't come")
 BUTTON_OTHER_TIME = N_("Ask for another time")
 BUTTON_CALENDAR = N_("Add to calendar")
+BUTTON_CALENDAR_REMOVE = N_("Remove from calendar")
 
 
 def ref(meeting: Meeting) -> str:
@@ -112,11 +117,14 @@ def _utc_key(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
 
 
-def _reminder_rows(found: MeetingView, now: datetime, tz: ZoneInfo) -> list[dict[str, Any]]:
+def _reminder_rows(
+    found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> list[dict[str, Any]]:
     m = found.meeting
     assert found.client.id is not None
     rows = []
-    for reminder in client_reminders(m.starts_at, found.client.preferences, now=now, tz=tz):
+    prefs = found.client.preferences
+    for reminder in client_reminders(m.starts_at, prefs, now=now, tz=tz, quiet=quiet):
         rows.append(
             {
                 "recipient_id": found.client.id,
@@ -134,18 +142,22 @@ def _reminder_rows(found: MeetingView, now: datetime, tz: ZoneInfo) -> list[dict
     return rows
 
 
-def _schedule_reminders(session: Session, found: MeetingView, now: datetime, tz: ZoneInfo) -> None:
-    for row in _reminder_rows(found, now, tz):
+def _schedule_reminders(
+    session: Session, found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> None:
+    for row in _reminder_rows(found, now, tz, quiet):
         outbox.schedule(session, **row)
 
 
-def reschedule_reminders(session: Session, client: Person, now: datetime, tz: ZoneInfo) -> int:
+def reschedule_reminders(
+    session: Session, client: Person, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> int:
     """After a change of preferences: the client's upcoming reminders follow the new times."""
     from storage.meetings import upcoming
 
-    found = upcoming(session, client, now=now, limit=200)
+    found = upcoming(session, client, now=now, limit=200, audited=False)
     for item in found:
-        wanted = _reminder_rows(item, now, tz)
+        wanted = _reminder_rows(item, now, tz, quiet)
         keys = {row["key"] for row in wanted}
         for old in outbox.open_rows(session, object_ref=ref(item.meeting), kind="reminder"):
             if old.idempotency_key not in keys:
@@ -188,14 +200,18 @@ def _card_was_sent(session: Session, meeting: Meeting) -> bool:
     return outbox.sent_any(session, object_ref=ref(meeting), kind="meeting")
 
 
-def booked(session: Session, found: MeetingView, now: datetime, tz: ZoneInfo) -> None:
+def booked(
+    session: Session, found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> None:
     """The card to the client (and the caseworker for a three-party meeting), reminders."""
     m = found.meeting
     _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD))
-    _schedule_reminders(session, found, now, tz)
+    _schedule_reminders(session, found, now, tz, quiet)
 
 
-def moved(session: Session, found: MeetingView, now: datetime, tz: ZoneInfo) -> None:
+def moved(
+    session: Session, found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> None:
     """Old reminders out, new ones in, and everyone who saw the meeting told the new time."""
     m = found.meeting
     seen = _card_was_sent(session, m)
@@ -204,7 +220,7 @@ def moved(session: Session, found: MeetingView, now: datetime, tz: ZoneInfo) -> 
         _cards(session, found, MOVED, MOVED_CASEWORKER, now)
     else:  # never shown: the new card simply comes at its time
         _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD))
-    _schedule_reminders(session, found, now, tz)
+    _schedule_reminders(session, found, now, tz, quiet)
 
 
 def cancelled(session: Session, found: MeetingView, now: datetime) -> None:
@@ -215,7 +231,7 @@ def cancelled(session: Session, found: MeetingView, now: datetime) -> None:
     if not seen:
         return
     params = _params(found)
-    calendar = [[{"text": BUTTON_CALENDAR, "data": f"mt:{m.id}:ics"}]]
+    calendar = [[{"text": BUTTON_CALENDAR_REMOVE, "data": f"mt:{m.id}:ics"}]]
     _send(
         session,
         found.client,

@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import acting_person, for_roles, reply, t_for, tell_stranger
+from bot.access import acting_person, for_roles, refuse_button, reply, t_for, tell_stranger
 from bot.meeting_messages import KIND_NAMES
 from bot.rules.absence import NoticeTiming
 from bot.rules.intents import Intent, intent_of, reason_hint
@@ -194,13 +194,13 @@ async def from_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     match = CARD_NO.match(query.data or "")
     t = t_for(update, context, person)
     if person is None or person.role != Role.CLIENT.value or match is None:
-        await query.answer(t("This button is no longer valid."), show_alert=True)
+        await refuse_button(update, context, person)
         return ConversationHandler.END
     services = services_of(context)
     meetings = await services.db.run(absences.open_meetings, person, services.now())
     meeting_id = int(match.group(1))
     if meeting_id not in {m.id for m in meetings}:
-        await query.answer(t("This button is no longer valid."), show_alert=True)
+        await refuse_button(update, context, person)
         return ConversationHandler.END
     assert context.user_data is not None
     context.user_data[KEY] = Draft(selected={meeting_id})
@@ -248,7 +248,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     assert query is not None
     person = await acting_person(update, context)
     if person is None or person.role != Role.CLIENT.value:
-        await query.answer()
+        await refuse_button(update, context, person)
         return ConversationHandler.END
     t = translator(person.language)
     draft = _draft(context)
@@ -297,7 +297,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             return await _withdraw(update, context, person, int(data.removeprefix("ab:wd:")))
     except ValueError:
         pass
-    await query.answer(t("This button is no longer valid."), show_alert=True)
+    await refuse_button(update, context, person)
     return PICK
 
 

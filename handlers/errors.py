@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot.access import language_for
 from bot.services import services_of
 from messages.i18n import translator
+from storage import people
 
 log = logging.getLogger("coachbot.errors")
 
@@ -27,8 +28,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    person = context.__dict__.get("coachbot.person", (None, None))[1]
-    default = services_of(context).settings.default_language
+    # The error handler gets a fresh context, so the person is looked up again (the
+    # database may be what failed: then the Telegram app's language must do).
+    person = None
+    services = services_of(context)
+    if update.effective_user is not None:
+        try:
+            person = await services.db.run(people.by_telegram_id, update.effective_user.id)
+        except Exception:
+            log.warning("could not look up the person of update %s", update_id)
+    default = services.settings.default_language
     t = translator(language_for(update, person, default))
     try:
         if update.callback_query is not None:

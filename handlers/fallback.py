@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.access import acting_person, reply, t_for, tell_stranger
+from bot.access import acting_person, refuse_button, reply, t_for, tell_stranger
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -27,11 +27,8 @@ async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
     person = await acting_person(update, context)
-    t = t_for(update, context, person)
-    await query.answer(t("This button is no longer valid."), show_alert=True)
+    await refuse_button(update, context, person)
 
 
 async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.access import acting_person, for_roles, tell_stranger
+from bot.access import acting_person, for_roles, refuse_button, tell_stranger
 from bot.commands import EVERYONE
 from bot.menus import set_person_menu
 from bot.services import services_of
@@ -41,8 +41,7 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     code = (query.data or "")[len(PREFIX) :]
     if code not in SUPPORTED:
-        t = translator(person.language)
-        await query.answer(t("This button is no longer valid."), show_alert=True)
+        await refuse_button(update, context, person)
         return
     assert person.id is not None
     await services_of(context).db.run(people.set_language, person.id, code)

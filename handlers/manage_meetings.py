@@ -7,12 +7,12 @@ the meeting is the coach's own. The day picked while moving is kept in user_data
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot.access import acting_person
+from bot.access import acting_person, refuse_button
 from bot.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
 from bot.meeting_messages import KIND_NAMES, cancelled, moved
 from bot.services import services_of
@@ -35,9 +35,10 @@ async def _show(update: Update, text: str, rows: list[list[InlineKeyboardButton]
     await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
 
 
-async def _invalid(update: Update, t: Translator) -> None:
-    assert update.callback_query is not None
-    await update.callback_query.answer(t("This button is no longer valid."), show_alert=True)
+async def _invalid(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person | None
+) -> None:
+    await refuse_button(update, context, person)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -45,7 +46,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None
     person = await acting_person(update, context)
     if person is None or person.role != Role.COACH.value:
-        await _invalid(update, translator(person.language if person else "fi"))
+        await _invalid(update, context, person)
         return
     t = translator(person.language)
     data = query.data or ""
@@ -64,7 +65,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
     except ValueError:
         pass
-    await _invalid(update, t)
+    await _invalid(update, context, person)
 
 
 async def _list(
@@ -100,7 +101,7 @@ async def _action(
     tz = services.settings.tz
     meeting = await services.db.run(meetings.own_meeting, meeting_id, person)
     if meeting is None or meeting.status != MeetingStatus.SCHEDULED.value:
-        await _invalid(update, t)
+        await _invalid(update, context, person)
         return
     if action == "m":
         found = await services.db.run(lambda s: meetings.view(s, meeting))
@@ -167,7 +168,7 @@ async def _action(
             None,
         )
         return
-    await _invalid(update, t)
+    await _invalid(update, context, person)
 
 
 async def _pick_day(
@@ -180,7 +181,7 @@ async def _pick_day(
 ) -> None:
     moving = (context.user_data or {}).get(MOVING)
     if not moving or moving["id"] != meeting_id:
-        await _invalid(update, t)
+        await _invalid(update, context, person)
         return
     services = services_of(context)
     today = services.now().astimezone(services.settings.tz).date()
@@ -201,7 +202,7 @@ async def _pick_day(
         await _show(update, t("Move to which day?"), [list(r) for r in markup.inline_keyboard])
         return
     if value < today:
-        await _invalid(update, t)
+        await _invalid(update, context, person)
         return
     moving["day"] = value.isoformat()
     markup = time_keyboard(prefix=f"mmtm{meeting_id}", language=person.language)
@@ -222,15 +223,16 @@ async def _pick_time(
 ) -> None:
     moving = (context.user_data or {}).pop(MOVING, None)
     if not moving or moving["id"] != meeting_id or "day" not in moving:
-        await _invalid(update, t)
+        await _invalid(update, context, person)
         return
     services = services_of(context)
     tz = services.settings.tz
     chosen = parse_time(data, f"mmtm{meeting_id}")
     new_start = datetime.combine(datetime.fromisoformat(moving["day"]).date(), chosen, tzinfo=tz)
     now = services.now()
+    quiet = services.settings.quiet_window
     if new_start <= now:
-        await _invalid(update, t)
+        await _invalid(update, context, person)
         return
 
     def move(session):  # type: ignore[no-untyped-def]
@@ -238,15 +240,22 @@ async def _pick_time(
         if meeting is None or meeting.status != MeetingStatus.SCHEDULED.value:
             return 0
         chosen_meetings = meetings.series_from(session, meeting) if moving["series"] else [meeting]
-        shift: timedelta = new_start - meeting.starts_at
+        # Shift by calendar days on the Helsinki wall clock, not by UTC hours, so a series
+        # that crosses a daylight-saving change keeps its local time.
+        first_local = meeting.starts_at.astimezone(tz)
+        day_shift = new_start.date() - first_local.date()
         for item in chosen_meetings:
-            meetings.move(session, item, item.starts_at + shift)
-            moved(session, meetings.view(session, item), now, tz)
+            local = item.starts_at.astimezone(tz)
+            target = datetime.combine(
+                local.date() + day_shift, new_start.timetz().replace(tzinfo=None), tzinfo=tz
+            )
+            meetings.move(session, item, target)
+            moved(session, meetings.view(session, item), now, tz, quiet)
         return len(chosen_meetings)
 
     count = await services.db.run(move)
     if not count:
-        await _invalid(update, t)
+        await _invalid(update, context, person)
         return
     services.wake_outbox()
     await _show(

@@ -14,8 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import acting_person, for_roles, reply, t_for, tell_stranger
-from bot.commands import EVERYONE
+from bot.access import acting_person, for_roles, refuse_button, reply, t_for, tell_stranger
 from bot.ics import ics_filename, meeting_ics
 from bot.meeting_messages import KIND_NAMES, NO_PLACE
 from bot.services import services_of
@@ -53,12 +52,6 @@ def when_text(found: MeetingView, language: str, tz) -> str:  # type: ignore[no-
     )
 
 
-async def _forged(update: Update, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    await query.answer(t("This button is no longer valid."), show_alert=True)
-
-
 async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """A press on a meeting card: come, another time, or the calendar file.
 
@@ -74,19 +67,19 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     t = translator(person.language)
     match = ANSWER.match(query.data or "")
     if match is None:
-        await _forged(update, t)
+        await refuse_button(update, context, person)
         return ConversationHandler.END
     meeting_id, action = int(match.group(1)), match.group(2)
     services = services_of(context)
     found = await services.db.run(meetings.for_viewer, meeting_id, person)
     if found is None:
-        await _forged(update, t)
+        await refuse_button(update, context, person)
         return ConversationHandler.END
     if action == "ics":
         await _send_calendar_file(update, context, found, person)
         return ConversationHandler.END
     if person.id != found.meeting.client_id:
-        await _forged(update, t)
+        await refuse_button(update, context, person)
         return ConversationHandler.END
     if found.meeting.status == MeetingStatus.CANCELLED.value:
         await query.answer(t("This meeting is cancelled."), show_alert=True)
@@ -194,6 +187,7 @@ async def _send_calendar_file(
         description=None,
         now=services.now(),
         cancelled=m.status == MeetingStatus.CANCELLED.value,
+        organizer=found.coach.display_name,
         tz=services.settings.tz,
     )
     await query.answer()
@@ -231,7 +225,7 @@ def _meeting_line(found: MeetingView, viewer: Person, t: Translator, tz) -> str:
     )
 
 
-@for_roles(*EVERYONE, command="meetings")
+@for_roles(Role.CLIENT, Role.COACH, Role.CASEWORKER, command="meetings")
 async def list_meetings(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
     services = services_of(context)
     t = translator(person.language)

@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import acting_person, for_roles, reply
+from bot.access import acting_person, for_roles, refuse_button, reply
 from bot.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
 from bot.meeting_messages import KIND_NAMES, NO_PLACE, booked
 from bot.rules.calendar import is_working_day
@@ -421,8 +421,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             return await _book(update, context, person)
     except (ValueError, KeyError):
         pass
-    await query.answer(t("This button is no longer valid."), show_alert=True)
+    await _refuse(update, context, person)
     return draft.history[-1] if draft.history else ConversationHandler.END
+
+
+async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
+    """A stale or forged button: a polite answer, and a line in the audit log."""
+    await refuse_button(update, context, person)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -447,9 +452,16 @@ async def _book(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
     t = translator(person.language)
     services = services_of(context)
     tz = services.settings.tz
-    times = [s for s in starts(draft, tz) if s > services.now()]
-    assert draft.client_id is not None and draft.kind is not None and draft.minutes is not None
+    quiet = services.settings.quiet_window
     now = services.now()
+    if draft.client_id is None or draft.kind is None or draft.minutes is None or not draft.day:
+        # A stale or forged "Book": nothing half-chosen is ever booked.
+        await _refuse(update, context, person)
+        return ConversationHandler.END
+    times = [s for s in starts(draft, tz) if s > now]
+    if not times:
+        await _show(update, t("That time has already passed."), None)
+        return await ask(update, context, person, TIME)
 
     def save(session):  # type: ignore[no-untyped-def]
         made = meetings.book(
@@ -462,7 +474,7 @@ async def _book(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
             place=draft.place,
         )
         for meeting in made:
-            booked(session, meetings.view(session, meeting), now, tz)
+            booked(session, meetings.view(session, meeting), now, tz, quiet)
         return len(made)
 
     try:

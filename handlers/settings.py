@@ -10,8 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.access import acting_person, for_roles, tell_stranger
-from bot.commands import EVERYONE
+from bot.access import acting_person, for_roles, refuse_button, tell_stranger
 from bot.meeting_messages import reschedule_reminders
 from bot.rules.reminders import preference
 from bot.services import services_of
@@ -91,7 +90,7 @@ def _keyboard(person: Person, t: Translator) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-@for_roles(*EVERYONE, command="settings")
+@for_roles(Role.CLIENT, Role.COACH, command="settings")
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
     t = translator(person.language)
     markup = _keyboard(person, t)
@@ -100,7 +99,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 
-def _save(session, person_id: int, key: str, value: Any, now, tz) -> Person | None:  # type: ignore[no-untyped-def]
+def _save(session, person_id: int, key: str, value: Any, now, tz, quiet) -> Person | None:  # type: ignore[no-untyped-def]
     person = session.get(Person, person_id)
     if person is None:
         return None
@@ -111,7 +110,7 @@ def _save(session, person_id: int, key: str, value: Any, now, tz) -> Person | No
     session.flush()
     audit.record(session, "settings.change", actor_id=person_id, subject_id=person_id, detail=key)
     if person.role == Role.CLIENT.value:
-        reschedule_reminders(session, person, now, tz)
+        reschedule_reminders(session, person, now, tz, quiet)
     return person
 
 
@@ -143,12 +142,13 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if value not in (DAY_BEFORE if field == "db" else AGENDA):
             value = "invalid"
     if value == "invalid" or person.role != allowed_role:
-        await query.answer(t("This button is no longer valid."), show_alert=True)
+        await refuse_button(update, context, person)
         return
     services = services_of(context)
     assert person.id is not None
+    settings = services.settings
     saved = await services.db.run(
-        _save, person.id, key, value, services.now(), services.settings.tz
+        _save, person.id, key, value, services.now(), settings.tz, settings.quiet_window
     )
     services.wake_outbox()
     await query.answer(t("Saved."))

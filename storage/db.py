@@ -34,12 +34,22 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            # pysqlite's own transaction handling commits a SAVEPOINT that opens a
+            # transaction; SQLAlchemy's documented fix: no implicit BEGIN from the driver,
+            # an explicit one from SQLAlchemy (the "begin" listener below).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # IMMEDIATE: take the write lock at the start, so a transaction that read first
+            # never fails to upgrade ("database is locked"); others wait (busy_timeout).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if parsed.drivername in ("postgresql", "postgres"):

@@ -137,7 +137,7 @@ def for_viewer(session: Session, meeting_id: int, viewer: Person) -> MeetingView
 
 
 def upcoming(
-    session: Session, viewer: Person, *, now: datetime, limit: int = 30
+    session: Session, viewer: Person, *, now: datetime, limit: int = 30, audited: bool = True
 ) -> list[MeetingView]:
     """The viewer's own scheduled meetings from now on, soonest first."""
     query = select(Meeting).where(
@@ -155,7 +155,8 @@ def upcoming(
     else:
         return []
     meetings = session.exec(query.order_by(col(Meeting.starts_at)).limit(limit)).all()
-    audit.record(session, "meetings.list", actor_id=viewer.id, detail=f"{len(meetings)}")
+    if audited:  # a person looked; internal use (moving reminders) is not a look
+        audit.record(session, "meetings.list", actor_id=viewer.id, detail=f"{len(meetings)}")
     return [view(session, m) for m in meetings]
 
 

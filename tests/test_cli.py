@@ -152,7 +152,7 @@ def test_console_can_be_driven_by_a_program(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "bot> Hei Kaisa Koutsi! Olet nyt yhteydessä Coachbotiin." in out
     assert "bot> Sinulla on 2 asiakasta:" in out
-    assert "[1] Suomi  [2] Svenska  [3] English" in out
+    assert "     [1] Suomi\n     [2] Svenska\n     [3] English" in out
     assert "bot (edited)> Language changed. I will talk to you in English now." in out
     assert "bot> Your role: coach." in out
     assert "bot> Hej Sara Svensson! Du är nu ansluten till Coachbot." in out

@@ -64,7 +64,7 @@ async def test_invite_onboarding_in_each_language(bot: Harness, language: str) -
     assert role_line in reply.text and "/me" in reply.text and "/clients" not in reply.text
     # The client's own menu, in their language, for their chat only.
     menu = dict(bot.fake.commands(scope_chat_id=uid))
-    assert set(menu) == {"help", "meetings", "me", "settings", "language"}
+    assert set(menu) == {"help", "meetings", "absent", "me", "settings", "language", "stop"}
     assert menu["help"] == MENU_HELP[language]
     with bot.db.session() as session:
         person = session.get(Person, ids["client"])
@@ -82,6 +82,7 @@ async def test_coach_and_caseworker_get_their_own_menus(bot: Harness) -> None:
     assert set(dict(bot.fake.commands(scope_chat_id=coach_chat.user.id))) == {
         "help",
         "meetings",
+        "change",
         "schedule",
         "me",
         "clients",
@@ -160,18 +161,18 @@ async def test_a_role_refuses_another_roles_command(bot: Harness) -> None:
     client_chat = await bot.join(ids["client"])
     refusal = await client_chat.say("/clients")
     assert refusal.text == (
-        "Valitettavasti /clients on vain näille: valmentajat ja vastuuvirkailijat. "
-        "Komento /help kertoo, mitä voit tehdä."
+        "Komento /clients ei ole käytössäsi: se on tarkoitettu näille: valmentajat ja "
+        "vastuuvirkailijat. Komento /help kertoo, mitä voit tehdä."
     )
     coach_chat = await bot.join(ids["coach"], language_code="en")
     people_refusal = await coach_chat.say("/people")
     assert people_refusal.text is not None
     assert people_refusal.text.startswith(
-        "Valitettavasti /people on vain näille: palvelun ylläpitäjät"
+        "Komento /people ei ole käytössäsi: se on tarkoitettu näille: palvelun ylläpitäjät"
     )
     schedule_refusal = await client_chat.say("/schedule")
     assert schedule_refusal.text is not None
-    assert schedule_refusal.text.startswith("Valitettavasti /schedule on vain näille: valmentajat.")
+    assert schedule_refusal.text.startswith("Komento /schedule ei ole käytössäsi")
     unknown = await client_chat.say("/frobnicate")
     assert unknown.text == "En tunne tätä komentoa. Komento /help kertoo, mitä voit tehdä."
 
@@ -268,7 +269,7 @@ async def test_the_error_handler_answers_in_the_users_language(
     monkeypatch.setattr("storage.people.clients_of", broken)
     reply = await chat.say("/clients")
     assert reply.text == (
-        "Pahoittelen, minulla meni jotain vikaan. Mitään lähettämääsi ei kadonnut. "
+        "Pahoittelen, tapahtui virhe. Mitään lähettämääsi ei kadonnut. "
         "Yritä hetken päästä uudelleen."
     )
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "coachbot.errors")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -10,13 +10,15 @@ import pytest
 from sqlmodel import select
 
 from bot.agenda import queue_agendas
-from storage import audit
+from storage import audit, meetings
 from storage.models import (
     ClientResponse,
     Meeting,
+    MeetingKind,
     MeetingStatus,
     OutboxMessage,
     OutboxStatus,
+    Person,
     Role,
 )
 from tests.harness import Clock, Harness
@@ -80,7 +82,7 @@ async def book_single(coach_chat, kind: str = "Yksilötapaaminen", day: str = "2
     summary = await coach_chat.press("Vain kerran")
     assert summary.text is not None and summary.text.startswith("Tarkista ja vahvista:")
     done = await coach_chat.press("✔ Varaa")
-    assert done.text == "Varattu 1 tapaaminen. Asiakas saa kortin vahvistettavaksi."
+    assert done.text == "Tapaaminen varattu. Asiakas saa viestin, jossa hän voi vahvistaa sen."
 
 
 async def test_coach_books_and_the_client_confirms(bot: Harness) -> None:
@@ -92,7 +94,7 @@ async def test_coach_books_and_the_client_confirms(bot: Harness) -> None:
     )
     assert card.text == (
         "Uusi tapaaminen\nti 24.11.2026 klo 10.00–11.00\nYksilötapaaminen\n"
-        "Kenen kanssa: Kaisa Koutsi\nPaikka: Kauppakatu 1, Kuopio"
+        "Valmentaja: Kaisa Koutsi\nPaikka: Kauppakatu 1, Kuopio"
     )
     assert card.button_texts == ["Tulen", "En pääse", "Pyydä toista aikaa", "Lisää kalenteriin"]
     [meeting] = all_meetings(bot)
@@ -131,7 +133,7 @@ async def test_coach_books_and_the_client_confirms(bot: Harness) -> None:
     )
     assert reminder.text == (
         "Muistutus: huomenna sinulla on tapaaminen\nti 24.11.2026 klo 10.00–11.00\n"
-        "Kenen kanssa: Kaisa Koutsi\nPaikka: Kauppakatu 1, Kuopio"
+        "Valmentaja: Kaisa Koutsi\nPaikka: Kauppakatu 1, Kuopio"
     )
 
 
@@ -179,7 +181,7 @@ async def test_weekly_series_and_cancelling_the_rest(bot: Harness) -> None:
     summary = await coach.press("4")
     assert summary.text is not None and "4 tapaamista, viimeinen pe 4.12.2026" in summary.text
     done = await coach.press("✔ Varaa")
-    assert done.text == "Varattu 4 tapaamista. Asiakas saa kortit vahvistettavaksi."
+    assert done.text == "4 tapaamista varattu. Asiakas saa viestit, joissa hän voi vahvistaa ne."
     made = all_meetings(bot)
     local_days = [m.starts_at.astimezone(HKI).date() for m in made]
     assert local_days == [
@@ -203,7 +205,7 @@ async def test_weekly_series_and_cancelling_the_rest(bot: Harness) -> None:
     friday = next(t for t in choose.button_texts if t.startswith("pe 27.11.2026"))
     details = await coach.press(friday)
     result = await coach.press("Peru tämä ja sarjan loput", message=details)
-    assert result.text == "Peruttu 3 tapaamista. Kaikille asianosaisille kerrotaan."
+    assert result.text == "3 tapaamista peruttu. Asiakas saa tiedon."
     statuses = [m.status for m in all_meetings(bot)]
     assert statuses == ["scheduled", "cancelled", "cancelled", "cancelled"]
     notice = await bot.fake.wait_for_message(
@@ -243,7 +245,7 @@ async def test_three_party_meeting_reaches_the_caseworker_and_moves(bot: Harness
     assert calendar.text == "Mille päivälle siirretään?"
     times = await coach.press("26")
     done = await coach.press("13.00", message=times)
-    assert done.text == "Siirretty 1 tapaaminen. Kaikille asianosaisille kerrotaan."
+    assert done.text == "Tapaaminen siirretty. Asiakas saa tiedon."
     [meeting] = all_meetings(bot)
     assert meeting.starts_at == datetime(2026, 11, 26, 11, 0, tzinfo=UTC) and meeting.sequence == 1
     moved_client = await bot.fake.wait_for_message(
@@ -288,7 +290,7 @@ async def test_forged_meeting_buttons_are_refused_and_audited(bot: Harness) -> N
             other_coach_chat.user.id, anchor.message_id, data, strict=False
         )
         answer = await other_coach_chat.answer(query)
-        assert answer.text in ("Tämä painike ei ole enää voimassa.", None), data
+        assert answer.text == "Tämä painike ei ole enää voimassa.", data
     [after] = all_meetings(bot)
     assert after.status == MeetingStatus.SCHEDULED
     assert after.client_response == ClientResponse.NONE
@@ -303,7 +305,7 @@ async def test_free_text_mid_conversation_gets_a_hint(bot: Harness) -> None:
     coach = chats["coach"]
     await coach.say("/schedule")
     hint = await coach.say("tiistaina kymmeneltä")
-    assert hint.text == "Valitse yllä olevilla painikkeilla, tai /cancel lopettaa."
+    assert hint.text == "Valitse painikkeista. Voit lopettaa komennolla /cancel."
     stop = await coach.say("/cancel")
     assert stop.text == "Peruttu. Mitään ei varattu."
     assert all_meetings(bot) == []
@@ -317,8 +319,10 @@ async def test_settings_switch_a_reminder_off(bot: Harness) -> None:
     )
     shown = await chats["client"].say("/settings")
     assert shown.text is not None and "Tapaamista edeltävänä päivänä: 16.00" in shown.text
-    changed = await chats["client"].press("pois", callback_data="st:db:off")
-    assert changed.text is not None and "Tapaamista edeltävänä päivänä: pois" in changed.text
+    changed = await chats["client"].press("ei muistutusta", callback_data="st:db:off")
+    assert (
+        changed.text is not None and "Tapaamista edeltävänä päivänä: ei muistutusta" in changed.text
+    )
     reminders = [r for r in rows(bot) if r.kind == "reminder"]
     day_before = [r for r in reminders if ":day_before:" in r.idempotency_key]
     assert day_before and all(r.status == OutboxStatus.CANCELLED for r in day_before)
@@ -343,5 +347,34 @@ async def test_coach_agenda_on_working_days_only(bot: Harness) -> None:
         "Hyvää huomenta! Tämän päivän tapaamisesi, ti 24.11.2026:\n"
         "10.00–11.00 Matti Meikäläinen, Yksilötapaaminen"
     )
-    # Independence Day (Sunday 6 Dec 2026) and Christmas Day are not working days.
+    # Christmas Day is not a working day: no agenda even with a meeting that day.
+    christmas = datetime(2026, 12, 25, 10, 0, tzinfo=HKI)
+
+    def book_christmas(session):  # type: ignore[no-untyped-def]
+        client = session.exec(select(Person).where(Person.role == Role.CLIENT.value)).one()
+        meetings.book(
+            session,
+            coach_id=client.coach_id,
+            client_id=client.id,
+            kind=MeetingKind.INDIVIDUAL,
+            starts=[christmas],
+            duration=timedelta(hours=1),
+            place=None,
+        )
+
+    bot.db.call(book_christmas)
     assert bot.db.call(queue_agendas, datetime(2026, 12, 25, 8, 0, tzinfo=HKI), tz) == 0
+    # ... and the next working day with a meeting gets one; after 10.00 it is too late.
+    bot.db.call(
+        lambda s: meetings.book(
+            s,
+            coach_id=all_meetings(bot)[0].coach_id,
+            client_id=all_meetings(bot)[0].client_id,
+            kind=MeetingKind.INDIVIDUAL,
+            starts=[datetime(2026, 12, 28, 12, 0, tzinfo=HKI)],
+            duration=timedelta(hours=1),
+            place=None,
+        )
+    )
+    assert bot.db.call(queue_agendas, datetime(2026, 12, 28, 10, 0, tzinfo=HKI), tz) == 0
+    assert bot.db.call(queue_agendas, datetime(2026, 12, 28, 9, 59, tzinfo=HKI), tz) == 1

@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from storage import audit, invites, people
+from storage import audit, invites, meetings, outbox, people
 from storage.db import Database
 from storage.invites import RedeemOutcome
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
-from storage.models import AuditEntry, Invite, Person, Program, Role
+from storage.models import AuditEntry, Invite, MeetingKind, Person, Program, Role
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 PRESETS = {"on-the-job", "job-coaching", "job-search", "job-retention", "work-activity", "ips"}
@@ -44,8 +44,27 @@ def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: 
         assert work is not None and work.rules["work_allowance_eur"] == {"4": 8, "6": 12}
     database.dispose()
 
-    # Each revision steps back on its own (newest first), and forward again.
-    for gone in ("meeting", "outbox"):
+    # With data in the tables, each revision steps back on its own (newest first).
+    def fill(session):  # type: ignore[no-untyped-def]
+        coach = people.add_person(session, role=Role.COACH, name="K", language="fi")
+        client = people.add_person(
+            session, role=Role.CLIENT, name="M", language="fi", coach_id=coach.id
+        )
+        meetings.book(
+            session,
+            coach_id=coach.id,
+            client_id=client.id,
+            kind=MeetingKind.INDIVIDUAL,
+            starts=[NOW],
+            duration=timedelta(hours=1),
+            place=None,
+        )
+        outbox.schedule(session, recipient_id=client.id, kind="t", message="m", key="k", due_at=NOW)
+
+    database = Database(empty_database_url)
+    database.call(fill)
+    database.dispose()
+    for gone in ("alert", "meeting", "outbox"):
         downgrade(empty_database_url, "-1")
         tables = _tables(empty_database_url)
         assert gone not in tables and "person" in tables
