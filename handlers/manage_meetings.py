@@ -16,7 +16,7 @@ from bot.access import acting_person, refuse_button
 from bot.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
 from bot.meeting_messages import KIND_NAMES, cancelled, moved
 from bot.services import services_of
-from handlers.meetings import when_text
+from handlers.meetings import meetings_view, when_text
 from messages.formatting import show_date
 from messages.i18n import Translator, translator
 from storage import meetings
@@ -53,6 +53,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if data == "mm:list":
             await _list(update, context, person, t)
+            return
+        if data in ("mm:byday", "mm:byclient"):
+            text, keyboard = await meetings_view(context, person, by_client=data == "mm:byclient")
+            assert update.callback_query is not None
+            await update.callback_query.answer()
+            await update.callback_query.edit_message_text(text, reply_markup=keyboard)
             return
         if match := ACTION.match(data):
             await _action(update, context, person, t, match.group(1), int(match.group(2)))

@@ -227,33 +227,49 @@ def _meeting_line(found: MeetingView, viewer: Person, t: Translator, tz) -> str:
 
 @for_roles(Role.CLIENT, Role.COACH, Role.CASEWORKER, command="meetings")
 async def list_meetings(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
+    text, keyboard = await meetings_view(context, person, by_client=False)
+    await reply(update, text, reply_markup=keyboard)
+
+
+async def meetings_view(
+    context: ContextTypes.DEFAULT_TYPE, person: Person, *, by_client: bool
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The person's upcoming meetings; a coach's agenda by day or by client."""
     services = services_of(context)
     t = translator(person.language)
     found = await services.db.run(meetings.upcoming, person, now=services.now())
     if not found:
-        await reply(update, t("No upcoming meetings."))
-        return
+        return t("No upcoming meetings."), None
     tz = services.settings.tz
     lines = [t("Upcoming meetings:")]
-    keyboard = None
-    if person.role == Role.COACH.value:
-        lines.append(t("✅ coming, ❌ cannot come, ❓ asks for another time"))
+    if person.role != Role.COACH.value:
+        lines += [_meeting_line(item, person, t, tz) for item in found]
+        return "\n".join(lines), None
+    lines.append(t("✅ coming, ❌ cannot come, ❓ asks for another time"))
+    if by_client:
+        groups: dict[str, list[MeetingView]] = {}
+        for item in found:
+            groups.setdefault(item.client.display_name, []).append(item)
+        for name in sorted(groups):
+            lines += ["", name]
+            lines += [_meeting_line(item, person, t, tz) for item in groups[name]]
+    else:
         current_day = None
         for item in found:
             day = item.meeting.starts_at.astimezone(tz).date()
             if day != current_day:
-                lines.append("")
-                lines.append(show_date(day, person.language))
+                lines += ["", show_date(day, person.language)]
                 current_day = day
             lines.append(_meeting_line(item, person, t, tz))
-        keyboard = InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(t("Change or cancel a meeting"), callback_data="mm:list")],
-            ]
-        )
-    else:
-        lines += [_meeting_line(item, person, t, tz) for item in found]
-    await reply(update, "\n".join(lines), reply_markup=keyboard)
+    other = (
+        InlineKeyboardButton(t("By day"), callback_data="mm:byday")
+        if by_client
+        else InlineKeyboardButton(t("By client"), callback_data="mm:byclient")
+    )
+    keyboard = InlineKeyboardMarkup(
+        [[other], [InlineKeyboardButton(t("Change or cancel a meeting"), callback_data="mm:list")]]
+    )
+    return "\n".join(lines), keyboard
 
 
 HANDLERS = [

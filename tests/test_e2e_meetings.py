@@ -109,6 +109,9 @@ async def test_coach_books_and_the_client_confirms(bot: Harness) -> None:
     agenda = await chats["coach"].say("/meetings")
     assert agenda.text is not None
     assert "✅ ti 24.11.2026 klo 10.00–11.00: Matti Meikäläinen, Yksilötapaaminen" in agenda.text
+    by_client = await chats["coach"].press("Asiakkaittain", message=agenda)
+    assert by_client.text is not None
+    assert "\nMatti Meikäläinen\n✅ ti 24.11.2026 klo 10.00–11.00" in by_client.text
     client_list = await chats["client"].say("/meetings")
     assert client_list.text is not None and "Kaisa Koutsi" in client_list.text
 
