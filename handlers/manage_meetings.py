@@ -7,7 +7,7 @@ the meeting is the coach's own. The day picked while moving is kept in user_data
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
@@ -15,11 +15,12 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 from bot.access import acting_person, refuse_button
 from bot.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
 from bot.meeting_messages import KIND_NAMES, cancelled, moved
+from bot.rules.calendar import is_working_day
 from bot.services import services_of
 from handlers.meetings import meetings_view, when_text
 from messages.formatting import show_date
 from messages.i18n import Translator, translator
-from storage import meetings
+from storage import meetings, people
 from storage.models import MeetingKind, MeetingStatus, Person, Role
 
 ACTION = re.compile(r"^mm:(m|mv|mvs|x|xs|ok|oks):(\d{1,12})$")
@@ -142,7 +143,14 @@ async def _action(
         await _show(update, text, rows)
         return
     if action in ("mv", "mvs"):
-        context.user_data[MOVING] = {"id": meeting_id, "series": action == "mvs"}  # type: ignore[index]
+        period = await services.db.run(people.current_period, meeting.client_id)
+        last_day = period.planned_end if period else None
+        context.user_data[MOVING] = {  # type: ignore[index]
+            "id": meeting_id,
+            "series": action == "mvs",
+            "work_day": meeting.kind == MeetingKind.WORK_DAY.value,
+            "last_day": last_day.isoformat() if last_day else None,
+        }
         today = services.now().astimezone(tz).date()
         markup = month_calendar(
             today.year,
@@ -150,6 +158,7 @@ async def _action(
             today=today,
             language=person.language,
             prefix=f"mmcal{meeting_id}",
+            last_day=last_day,
         )
         await _show(update, t("Move to which day?"), [list(r) for r in markup.inline_keyboard])
         return
@@ -197,6 +206,7 @@ async def _pick_day(
         await update.callback_query.answer()
         return
     assert value is not None
+    last_day = date.fromisoformat(moving["last_day"]) if moving.get("last_day") else None
     if action == "month":
         markup = month_calendar(
             value.year,
@@ -204,14 +214,24 @@ async def _pick_day(
             today=today,
             language=person.language,
             prefix=f"mmcal{meeting_id}",
+            last_day=last_day,
         )
         await _show(update, t("Move to which day?"), [list(r) for r in markup.inline_keyboard])
         return
-    if value < today:
+    # The same rules as booking: not in the past, inside the service period, and a
+    # work-activity day on a working day, ending by 17.00.
+    if value < today or (last_day is not None and value > last_day):
         await _invalid(update, context, person)
         return
+    if moving["work_day"] and not is_working_day(value):
+        assert update.callback_query is not None
+        await update.callback_query.answer(
+            t("Work-activity days are on working days."), show_alert=True
+        )
+        return
     moving["day"] = value.isoformat()
-    markup = time_keyboard(prefix=f"mmtm{meeting_id}", language=person.language)
+    latest = time(13, 0) if moving["work_day"] else time(21, 0)
+    markup = time_keyboard(prefix=f"mmtm{meeting_id}", end=latest, language=person.language)
     await _show(
         update,
         t("{day}: what time?", day=show_date(value, person.language)),

@@ -381,3 +381,45 @@ async def test_coach_agenda_on_working_days_only(bot: Harness) -> None:
     )
     assert bot.db.call(queue_agendas, datetime(2026, 12, 28, 10, 0, tzinfo=HKI), tz) == 0
     assert bot.db.call(queue_agendas, datetime(2026, 12, 28, 9, 59, tzinfo=HKI), tz) == 1
+
+
+async def test_moving_a_series_across_daylight_saving_keeps_the_local_time(
+    database_url: str,
+) -> None:
+    clock = Clock(datetime(2026, 3, 23, 9, 0, tzinfo=HKI).astimezone(UTC))
+    async with Harness(database_url, COACHBOT_OUTBOX_INTERVAL=0.2) as bot:
+        bot.services.clock = clock
+        bot.clock = clock
+        _, chats = await team(bot)
+
+        def series(session):  # type: ignore[no-untyped-def]
+            client = session.exec(select(Person).where(Person.role == Role.CLIENT.value)).one()
+            starts = [
+                datetime(2026, 3, 27, 10, 0, tzinfo=HKI),
+                datetime(2026, 4, 3, 10, 0, tzinfo=HKI),
+            ]
+            meetings.book(
+                session,
+                coach_id=client.coach_id,
+                client_id=client.id,
+                kind=MeetingKind.INDIVIDUAL,
+                starts=starts,
+                duration=timedelta(hours=1),
+                place=None,
+            )
+
+        bot.db.call(series)
+        coach = chats["coach"]
+        listing = await coach.say("/meetings")
+        choose = await coach.press("Muuta tai peru tapaaminen", message=listing)
+        details = await coach.press(choose.button_texts[0])
+        await coach.press("Siirrä tämä ja sarjan loput", message=details)
+        times = await coach.press("30")
+        done = await coach.press("10.00", message=times)
+        assert done.text == "2 tapaamista siirretty. Asiakas saa tiedon."
+        local = [m.starts_at.astimezone(HKI) for m in all_meetings(bot)]
+        assert [(d.date(), d.hour) for d in local] == [
+            (date(2026, 3, 30), 10),
+            (date(2026, 4, 6), 10),
+        ]
+        assert local[0].utcoffset() == timedelta(hours=3)
