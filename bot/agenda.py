@@ -93,5 +93,6 @@ def attach(application: Application) -> None:  # type: ignore[type-arg]
         interval=INTERVAL,
         first=1.0,
         name="coach-agenda",
-        job_kwargs={"max_instances": 1, "coalesce": True},
+        # No grace limit: a first run due before the scheduler started still runs.
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )

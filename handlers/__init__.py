@@ -44,5 +44,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         fallback,
     )
     for module in modules:
-        application.add_handlers(module.HANDLERS)
+        # Modules with conversations build fresh handlers per Application (their state
+        # must not be shared between two bots in one process); the others are stateless.
+        made = module.make_handlers() if hasattr(module, "make_handlers") else module.HANDLERS
+        application.add_handlers(made)
     application.add_error_handler(errors.on_error)

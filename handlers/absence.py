@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import attendance
 from bot.access import acting_person, for_roles, refuse_button, reply, t_for, tell_stranger
 from bot.meeting_messages import KIND_NAMES
 from bot.rules.absence import NoticeTiming
@@ -234,6 +235,16 @@ async def from_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await ask_to_stop(update, context, person)
         return ConversationHandler.END
     if intent is Intent.UNCLEAR:
+        if person.role == Role.CLIENT.value:
+            # Words after a missed meeting are most likely the explanation asked for.
+            services = services_of(context)
+            explained = await services.db.run(
+                attendance.explain_latest, person, message.text, services.now()
+            )
+            if explained is not None:
+                services.wake_outbox()
+                await reply(update, t("Thank you for telling. I told your coach."))
+                return ConversationHandler.END
         await reply(update, t("I didn't understand that. /help shows what you can do."))
         return ConversationHandler.END
     assert context.user_data is not None
@@ -449,34 +460,39 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ConversationHandler.END
 
 
-HANDLERS = [
-    ConversationHandler(
-        entry_points=[
-            CommandHandler("absent", start, filters=filters.ChatType.PRIVATE),
-            CallbackQueryHandler(from_card, pattern=r"^mt:\d{1,12}:no$"),
-            # Free text starts a notice when it reads like one ("olen kipeä"). This module is
-            # registered after the other conversations, so one waiting for text gets it first.
-            MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, from_text),
-        ],
-        states={
-            PICK: [CallbackQueryHandler(on_button, pattern=r"^ab:")],
-            REASON: [CallbackQueryHandler(on_button, pattern=r"^ab:")],
-            NOTE: [
-                CallbackQueryHandler(on_button, pattern=r"^ab:"),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, on_note),
+def make_handlers() -> list[Any]:
+    """Fresh handler objects for each Application: a conversation's state belongs to
+    one running bot, never shared between two (tests, the console)."""
+    return [
+        ConversationHandler(
+            entry_points=[
+                CommandHandler("absent", start, filters=filters.ChatType.PRIVATE),
+                CallbackQueryHandler(from_card, pattern=r"^mt:\d{1,12}:no$"),
+                # Free text starts a notice when it reads like one ("olen kipeä"). This module is
+                # registered after the other conversations, so one waiting for text gets it first.
+                MessageHandler(
+                    filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, from_text
+                ),
             ],
-            CONFIRM: [CallbackQueryHandler(on_button, pattern=r"^ab:")],
-        },
-        # No re-entry through the entry points: the free-text one would take a note meant
-        # for the NOTE step. A new /absent or "I can't come" restarts from the fallbacks.
-        fallbacks=[
-            CommandHandler("cancel", stop),
-            CommandHandler("absent", start),
-            CallbackQueryHandler(from_card, pattern=r"^mt:\d{1,12}:no$"),
-            MessageHandler(filters.TEXT & ~filters.COMMAND, not_a_button),
-        ],
-        allow_reentry=False,
-        conversation_timeout=3600,
-        name="absence",
-    )
-]
+            states={
+                PICK: [CallbackQueryHandler(on_button, pattern=r"^ab:")],
+                REASON: [CallbackQueryHandler(on_button, pattern=r"^ab:")],
+                NOTE: [
+                    CallbackQueryHandler(on_button, pattern=r"^ab:"),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, on_note),
+                ],
+                CONFIRM: [CallbackQueryHandler(on_button, pattern=r"^ab:")],
+            },
+            # No re-entry through the entry points: the free-text one would take a note meant
+            # for the NOTE step. A new /absent or "I can't come" restarts from the fallbacks.
+            fallbacks=[
+                CommandHandler("cancel", stop),
+                CommandHandler("absent", start),
+                CallbackQueryHandler(from_card, pattern=r"^mt:\d{1,12}:no$"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, not_a_button),
+            ],
+            allow_reentry=False,
+            conversation_timeout=3600,
+            name="absence",
+        )
+    ]

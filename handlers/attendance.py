@@ -399,26 +399,29 @@ async def timed_out(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 TEXT = filters.TEXT & ~filters.COMMAND
 OTHER = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
-HANDLERS = [
-    ConversationHandler(
-        entry_points=[CallbackQueryHandler(press, pattern=r"^at:")],
-        states={
-            WAITING_HOURS: [MessageHandler(TEXT | OTHER, buttons_expected)],
-            WAITING_DIARY: [
-                MessageHandler(TEXT, diary_text),
-                MessageHandler(OTHER, text_expected),
-            ],
-            WAITING_REASON: [
-                MessageHandler(TEXT, reason_text),
-                MessageHandler(OTHER, text_expected),
-            ],
-            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
-        },
-        fallbacks=[CommandHandler("cancel", stop)],
-        per_chat=True,
-        per_user=True,
-        allow_reentry=True,
-        conversation_timeout=3600,
-        name="attendance",
-    ),
-]
+
+def make_handlers() -> list[Any]:
+    """Fresh handler objects for each Application (conversation state is per bot)."""
+    return [
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(press, pattern=r"^at:")],
+            states={
+                WAITING_HOURS: [MessageHandler(TEXT | OTHER, buttons_expected)],
+                WAITING_DIARY: [
+                    MessageHandler(TEXT, diary_text),
+                    MessageHandler(OTHER, text_expected),
+                ],
+                WAITING_REASON: [
+                    MessageHandler(TEXT, reason_text),
+                    MessageHandler(OTHER, text_expected),
+                ],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+            },
+            fallbacks=[CommandHandler("cancel", stop)],
+            per_chat=True,
+            per_user=True,
+            allow_reentry=True,
+            conversation_timeout=3600,
+            name="attendance",
+        ),
+    ]

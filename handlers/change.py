@@ -289,13 +289,17 @@ STEPS = [
     MessageHandler(filters.ALL & ~filters.COMMAND, on_text),
 ]
 
-HANDLERS: list[Any] = [
-    ConversationHandler(
-        entry_points=[CommandHandler("change", start, filters=filters.ChatType.PRIVATE)],
-        states={state: STEPS for state in (CLIENT, CATEGORY, NOTE)},
-        fallbacks=[CommandHandler("cancel", cancel)],
-        allow_reentry=True,
-        conversation_timeout=3600,
-        name="change",
-    )
-]
+
+def make_handlers() -> list[Any]:
+    """Fresh handler objects for each Application: a conversation's state belongs to
+    one running bot, never shared between two (tests, the console)."""
+    return [
+        ConversationHandler(
+            entry_points=[CommandHandler("change", start, filters=filters.ChatType.PRIVATE)],
+            states={state: STEPS for state in (CLIENT, CATEGORY, NOTE)},
+            fallbacks=[CommandHandler("cancel", cancel)],
+            allow_reentry=True,
+            conversation_timeout=3600,
+            name="change",
+        )
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
@@ -272,22 +273,25 @@ async def meetings_view(
     return "\n".join(lines), keyboard
 
 
-HANDLERS = [
-    ConversationHandler(
-        # "mt:<id>:no" starts an absence notice (handlers/absence.py).
-        entry_points=[CallbackQueryHandler(answer_button, pattern=r"^mt:(?!\d{1,12}:no$)")],
-        states={
-            WAITING_NOTE: [
-                CommandHandler("cancel", stop_note),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, receive_note),
-                MessageHandler(filters.ALL & ~filters.COMMAND, note_not_text),
-            ]
-        },
-        fallbacks=[CommandHandler("cancel", stop_note)],
-        per_chat=True,
-        per_user=True,
-        allow_reentry=True,
-        conversation_timeout=3600,
-    ),
-    CommandHandler("meetings", list_meetings, filters=filters.ChatType.PRIVATE),
-]
+def make_handlers() -> list[Any]:
+    """Fresh handler objects for each Application: a conversation's state belongs to
+    one running bot, never shared between two (tests, the console)."""
+    return [
+        ConversationHandler(
+            # "mt:<id>:no" starts an absence notice (handlers/absence.py).
+            entry_points=[CallbackQueryHandler(answer_button, pattern=r"^mt:(?!\d{1,12}:no$)")],
+            states={
+                WAITING_NOTE: [
+                    CommandHandler("cancel", stop_note),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, receive_note),
+                    MessageHandler(filters.ALL & ~filters.COMMAND, note_not_text),
+                ]
+            },
+            fallbacks=[CommandHandler("cancel", stop_note)],
+            per_chat=True,
+            per_user=True,
+            allow_reentry=True,
+            conversation_timeout=3600,
+        ),
+        CommandHandler("meetings", list_meetings, filters=filters.ChatType.PRIVATE),
+    ]

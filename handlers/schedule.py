@@ -507,12 +507,16 @@ STEPS = [
     MessageHandler(filters.ALL & ~filters.COMMAND, on_text),
 ]
 
-HANDLERS: list[Any] = [
-    ConversationHandler(
-        entry_points=[CommandHandler("schedule", start, filters=filters.ChatType.PRIVATE)],
-        states={state: STEPS for state in range(10)},
-        fallbacks=[CommandHandler("cancel", stop)],
-        allow_reentry=True,
-        conversation_timeout=3600,
-    )
-]
+
+def make_handlers() -> list[Any]:
+    """Fresh handler objects for each Application: a conversation's state belongs to
+    one running bot, never shared between two (tests, the console)."""
+    return [
+        ConversationHandler(
+            entry_points=[CommandHandler("schedule", start, filters=filters.ChatType.PRIVATE)],
+            states={state: STEPS for state in range(10)},
+            fallbacks=[CommandHandler("cancel", stop)],
+            allow_reentry=True,
+            conversation_timeout=3600,
+        )
+    ]
