@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from messages.formatting import HELSINKI
 from storage import invites, people
-from storage.models import Role
+from storage.models import MeetingKind, Role
 
 
 @dataclass(frozen=True)
@@ -59,4 +60,30 @@ def create_demo(session: Session, *, today: date, now: datetime) -> list[DemoPer
             )
         code = invites.create_invite(session, person.id, now=now, days=7)
         created.append(DemoPerson(person.id, role, name, language, 900_001 + index, code))
+    _demo_meetings(session, created, today=today, now=now)
     return created
+
+
+def _demo_meetings(
+    session: Session, created: list[DemoPerson], *, today: date, now: datetime
+) -> None:
+    """Two meetings for the first client, on the next two working days at 10.00."""
+    from bot.meeting_messages import booked
+    from bot.rules.calendar import next_working_day
+    from storage import meetings
+
+    coach = next(p for p in created if p.role is Role.COACH)
+    client = next(p for p in created if p.role is Role.CLIENT)
+    first = next_working_day(today)
+    days = [first, next_working_day(first)]
+    made = meetings.book(
+        session,
+        coach_id=coach.person_id,
+        client_id=client.person_id,
+        kind=MeetingKind.INDIVIDUAL,
+        starts=[datetime.combine(day, time(10, 0), tzinfo=HELSINKI) for day in days],
+        duration=timedelta(hours=1),
+        place="Kauppakatu 1, Kuopio",
+    )
+    for meeting in made:
+        booked(session, meetings.view(session, meeting), now, HELSINKI)
