@@ -28,6 +28,7 @@ from bot.meeting_messages import KIND_NAMES
 from bot.rules.absence import NoticeTiming
 from bot.rules.intents import Intent, intent_of, reason_hint
 from bot.services import services_of
+from handlers.ui import show
 from messages.formatting import show_short_datetime
 from messages.i18n import N_, Translator, translator
 from messages.render import at, msg, near
@@ -86,14 +87,7 @@ def _when(instant: datetime, language: str, tz) -> str:  # type: ignore[no-untyp
 
 
 async def _show(update: Update, text: str, rows: list[list[InlineKeyboardButton]] | None) -> None:
-    markup = InlineKeyboardMarkup(rows) if rows else None
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.answer()
-        await query.edit_message_text(text, reply_markup=markup)
-    else:
-        assert update.effective_chat is not None
-        await update.effective_chat.send_message(text, reply_markup=markup)
+    await show(update, text, InlineKeyboardMarkup(rows) if rows else None)
 
 
 def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:

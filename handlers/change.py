@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.access import acting_person, for_roles, reply
 from bot.alerts import raise_alert
 from bot.services import services_of
+from handlers.ui import nav_row, show
 from messages.i18n import N_, Translator, translator
 from storage import people
 from storage.models import AlertKind, Person, Role
@@ -67,21 +68,10 @@ def _capital(text: str) -> str:
 
 
 def _nav(t: Translator, *, back: bool = True) -> list[InlineKeyboardButton]:
-    row = [InlineKeyboardButton("✖ " + t("Cancel"), callback_data="ch:cancel")]
-    if back:
-        row.insert(0, InlineKeyboardButton("◀ " + t("Back"), callback_data="ch:back"))
-    return row
+    return nav_row(t, "ch", back=back)
 
 
-async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the conversation's message after a button, or send a new one after text."""
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.answer()
-        await query.edit_message_text(text, reply_markup=markup)
-    else:
-        assert update.effective_chat is not None
-        await update.effective_chat.send_message(text, reply_markup=markup)
+_show = show
 
 
 # --- each step's question ----------------------------------------------------------------

@@ -27,6 +27,7 @@ from bot.keyboards import month_calendar, parse_calendar, parse_time, time_keybo
 from bot.meeting_messages import KIND_NAMES, NO_PLACE, booked
 from bot.rules.calendar import is_working_day
 from bot.services import services_of
+from handlers.ui import nav_row, show
 from messages.formatting import show_date, show_time
 from messages.i18n import N_, Translator, translator
 from storage import meetings, people
@@ -69,10 +70,7 @@ def _draft(context: ContextTypes.DEFAULT_TYPE) -> Draft:
 
 
 def _nav(t: Translator, *, back: bool = True) -> list[InlineKeyboardButton]:
-    row = [InlineKeyboardButton("✖ " + t("Cancel"), callback_data="sc:cancel")]
-    if back:
-        row.insert(0, InlineKeyboardButton("◀ " + t("Back"), callback_data="sc:back"))
-    return row
+    return nav_row(t, "sc", back=back)
 
 
 def _with_nav(
@@ -83,15 +81,7 @@ def _with_nav(
     return InlineKeyboardMarkup(rows)
 
 
-async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the conversation's message after a button, or send a new one after text."""
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.answer()
-        await query.edit_message_text(text, reply_markup=markup)
-    else:
-        assert update.effective_chat is not None
-        await update.effective_chat.send_message(text, reply_markup=markup)
+_show = show
 
 
 def starts(draft: Draft, tz) -> list[datetime]:  # type: ignore[no-untyped-def]
