@@ -151,13 +151,15 @@ def reclaim_expired(session: Session, now: datetime) -> int:
     return result.rowcount
 
 
-def claim(
+def claim_ids(
     session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta
-) -> list[OutboxMessage]:
+) -> list[int]:
     """Take up to `limit` due rows, alerts first then oldest first, for this worker alone.
 
-    On PostgreSQL, FOR UPDATE SKIP LOCKED lets several dispatchers claim side by side
-    without waiting for or taking each other's rows; SQLite serialises writers anyway.
+    Returns the ids that were pending; the caller reads back those still claimed by
+    `worker` (the others went to another claim). On PostgreSQL, FOR UPDATE SKIP LOCKED
+    lets several dispatchers claim side by side without waiting for or taking each
+    other's rows; SQLite serialises writers anyway.
     """
     ids = list(
         session.exec(
@@ -180,6 +182,16 @@ def claim(
         .where(col(OutboxMessage.id).in_(ids), OutboxMessage.status == OutboxStatus.PENDING.value)
         .values(status=OutboxStatus.CLAIMED.value, claimed_by=worker, lease_until=now + lease)
     )
+    return [row_id for row_id in ids if row_id is not None]
+
+
+def claim(
+    session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
+    """`claim_ids`, read back as rows in claim order."""
+    ids = claim_ids(session, worker=worker, now=now, limit=limit, lease=lease)
+    if not ids:
+        return []
     rows = session.exec(
         select(OutboxMessage)
         .where(
@@ -210,52 +222,58 @@ def start_sending(session: Session, message_id: int, worker: str) -> bool:
     return result.rowcount == 1
 
 
+# The dispatcher's per-message writes, built once: Core statements with bound parameters
+# skip the ORM and the per-call statement building, which cost more than the SQL itself.
+_TABLE = OutboxMessage.__table__
+_START_SENDING = (
+    _TABLE.update()
+    .where(
+        _TABLE.c.id.in_(bindparam("ids", expanding=True)),
+        _TABLE.c.claimed_by == bindparam("worker"),
+        _TABLE.c.status == OutboxStatus.CLAIMED.value,
+    )
+    .values(status=OutboxStatus.SENDING.value)
+    .returning(_TABLE.c.id)
+)
+_MARK_SENT = (
+    _TABLE.update()
+    .where(
+        _TABLE.c.id == bindparam("row_id"),
+        _TABLE.c.claimed_by == bindparam("worker"),
+        _TABLE.c.status == OutboxStatus.SENDING.value,
+    )
+    .values(
+        status=OutboxStatus.SENT.value,
+        telegram_message_id=bindparam("telegram_id", type_=_TABLE.c.telegram_message_id.type),
+        sent_at=bindparam("now", type_=_TABLE.c.sent_at.type),
+        attempts=_TABLE.c.attempts + 1,
+        claimed_by=None,
+        lease_until=None,
+    )
+)
+
+
 def start_sending_many(session: Session, message_ids: list[int], worker: str) -> list[bool]:
     """`start_sending` for many rows in one statement; True where the row is still ours."""
     if not message_ids:
         return []
-    table = OutboxMessage.__table__
-    taken = set(
-        session.connection()
-        .execute(
-            table.update()
-            .where(
-                table.c.id.in_(message_ids),
-                table.c.claimed_by == worker,
-                table.c.status == OutboxStatus.CLAIMED.value,
-            )
-            .values(status=OutboxStatus.SENDING.value)
-            .returning(table.c.id)
-        )
-        .scalars()
-    )
+    result = session.connection().execute(_START_SENDING, {"ids": message_ids, "worker": worker})
+    taken = set(result.scalars())
     return [message_id in taken for message_id in message_ids]
 
 
 def mark_sent_many(
     session: Session, sent: list[tuple[int, int]], worker: str, *, now: datetime
-) -> list[None]:
+) -> None:
     """`mark_sent` for many rows, one prepared statement: (outbox id, Telegram id) pairs."""
     if sent:
-        table = OutboxMessage.__table__  # Core: no ORM bookkeeping on this hot path
         session.connection().execute(
-            table.update()
-            .where(
-                table.c.id == bindparam("row_id"),
-                table.c.claimed_by == worker,
-                table.c.status == OutboxStatus.SENDING.value,
-            )
-            .values(
-                status=OutboxStatus.SENT.value,
-                telegram_message_id=bindparam("telegram_id"),
-                sent_at=now,
-                attempts=table.c.attempts + 1,
-                claimed_by=None,
-                lease_until=None,
-            ),
-            [{"row_id": row_id, "telegram_id": telegram_id} for row_id, telegram_id in sent],
+            _MARK_SENT,
+            [
+                {"row_id": row_id, "telegram_id": telegram_id, "worker": worker, "now": now}
+                for row_id, telegram_id in sent
+            ],
         )
-    return [None] * len(sent)
 
 
 def mark_sent(
