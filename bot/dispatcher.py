@@ -51,6 +51,7 @@ from storage import outbox
 from storage.models import OutboxMessage, OutboxStatus, Person, Priority, Role
 
 log = logging.getLogger("coachbot.outbox")
+NOT_JOINED_RETRY = timedelta(hours=1)
 
 UNREACHABLE_MESSAGE = N_(
     "{name} cannot receive my messages: they have blocked me or closed their Telegram "
@@ -173,7 +174,7 @@ class _Step:
 
     now: datetime
     sent: list[tuple[int, int]] = field(default_factory=list)  # (row id, Telegram id)
-    deferred: list[tuple[Claimed, datetime]] = field(default_factory=list)
+    deferred: list[tuple[Claimed, datetime, str | None]] = field(default_factory=list)
     failed: list[tuple[Claimed, str]] = field(default_factory=list)
     start: list[Outgoing] = field(default_factory=list)
     claim: int = 0
@@ -184,7 +185,7 @@ class _Step:
     def unsent(self) -> list[Claimed]:
         """The claimed rows this step would have settled or started."""
         return (
-            [item for item, _ in self.deferred]
+            [item for item, _, _ in self.deferred]
             + [item for item, _ in self.failed]
             + [outgoing.item for outgoing in self.start]
         )
@@ -368,9 +369,10 @@ class Dispatcher:
         for item in state.pending:
             chat = item.recipient.chat_id
             if quiet_until is not None and item.quiet:
-                step.deferred.append((item, quiet_until))
+                step.deferred.append((item, quiet_until, None))
             elif chat is None:
-                step.failed.append((item, "recipient has not joined"))
+                # Not joined yet: the message waits (linking brings it forward at once).
+                step.deferred.append((item, step.now + NOT_JOINED_RETRY, outbox.NOT_JOINED))
             elif len(step.start) >= room or chat in state.busy:
                 kept.append(item)
             elif (ready_in := self._ready_in(chat)) > 0:
@@ -431,9 +433,9 @@ class Dispatcher:
 
     def _step_transaction(self, session: Session, step: _Step) -> tuple[list[bool], list[Claimed]]:
         outbox.mark_sent_many(session, step.sent, self.worker, now=step.now)
-        for item, due_at in step.deferred:
+        for item, due_at, why in step.deferred:
             outbox.mark_retry(
-                session, item.row_id, self.worker, due_at=due_at, error=None, count_attempt=False
+                session, item.row_id, self.worker, due_at=due_at, error=why, count_attempt=False
             )
         for item, error in step.failed:
             outbox.mark_failed(session, item.row_id, self.worker, error=error)

@@ -37,6 +37,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case RedeemOutcome.LINKED | RedeemOutcome.ALREADY_LINKED:
             assert result.person is not None
             linked = result.person
+            services.wake_outbox()  # cards and reminders that waited for them go now
             await set_person_menu(context.bot, linked)
             await reply(
                 update, welcome(linked, returning=result.outcome is RedeemOutcome.ALREADY_LINKED)

@@ -19,7 +19,7 @@ from bot.rules.invites import (
     looks_like_code,
     retry_wait,
 )
-from storage import audit
+from storage import audit, outbox
 from storage.models import Invite, Person, StartAttempt
 
 
@@ -118,5 +118,6 @@ def redeem(session: Session, code: str, telegram_user_id: int, *, now: datetime)
     person.linked_at = now
     session.add(person)
     session.flush()
+    outbox.bring_forward_for(session, person.id, now)  # type: ignore[arg-type]
     audit.record(session, "person.link", actor_id=person.id, subject_id=person.id, at=now)
     return RedeemResult(RedeemOutcome.LINKED, person)

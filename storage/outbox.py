@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, OutboxStatus, Priority
 
+NOT_JOINED = "waiting for the person to join"
+
 OPEN = (OutboxStatus.PENDING.value, OutboxStatus.CLAIMED.value)
 IN_FLIGHT = (OutboxStatus.CLAIMED.value, OutboxStatus.SENDING.value)
 
@@ -388,3 +390,17 @@ def retry(session: Session, message_id: int, now: datetime) -> bool:
         .values(status=OutboxStatus.PENDING.value, due_at=now, attempts=0, last_error=None)
     )
     return result.rowcount == 1
+
+
+def bring_forward_for(session: Session, person_id: int, now: datetime) -> int:
+    """The person just joined: what waited for them is due now."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.recipient_id == person_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.last_error == NOT_JOINED,
+        )
+        .values(due_at=now, last_error=None)
+    )
+    return result.rowcount

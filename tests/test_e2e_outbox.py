@@ -206,12 +206,21 @@ async def test_chat_not_found_and_unjoined_people_fail_visibly(database_url: str
         await notify.send_now(
             bot.services, recipient_id=client, kind="alert", message="Alert", key="a2"
         )
+        # Not joined yet: the message waits, and comes as soon as they join.
         await bot.fake.wait_until(
-            lambda: {r.idempotency_key: r.status for r in rows(bot)}.get("a2") == "failed"
+            lambda: (
+                {r.idempotency_key: r.last_error for r in rows(bot)}.get("a2")
+                == "waiting for the person to join"
+            )
         )
+        assert {r.idempotency_key: r.status for r in rows(bot)}["a2"] == "pending"
+        joined = await bot.join(client)
+        waited = await bot.fake.wait_for_message(
+            joined.user.id, predicate=lambda m: m.text == "Alert"
+        )
+        assert waited.text == "Alert"
         by_key = {r.idempotency_key: r for r in rows(bot)}
         assert "Chat not found" in (by_key["a1"].last_error or "")
-        assert by_key["a2"].last_error == "recipient has not joined"
         # Linked but never pressed Start: Telegram refuses, and it is handled as blocked.
         worker = bot.add(Role.CASEWORKER, "Ville V")
         bot.link(worker, started=False)
