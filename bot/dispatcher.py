@@ -3,7 +3,7 @@
 Driven by the JobQueue (a repeating tick, and an immediate one when something is sent
 "now"). A pass works in steps. A step is one transaction, made in one thread hop: it
 records the messages Telegram has accepted since the last step, holds back rows in quiet
-hours, fails rows nobody can receive, marks the next group of rows `sending` (the last
+hours and for people who have not joined yet, marks the next group of rows `sending` (the last
 check before the wire: a row cancelled or moved while claimed is not sent) and claims
 more rows before the claimed ones run out. Then the group goes on the wire at once.
 
