@@ -10,7 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 import handlers
-from bot import agenda, alert_jobs, attendance_jobs
+from bot import agenda, alert_jobs, attendance_jobs, goal_jobs
 from bot.dispatcher import Dispatcher
 from bot.menus import set_default_menus
 from bot.ratelimit import TelegramLimits
@@ -96,6 +96,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     agenda.attach(application)
     alert_jobs.attach(application)
     attendance_jobs.attach(application)
+    goal_jobs.attach(application)
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]

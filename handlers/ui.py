@@ -8,11 +8,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from messages.i18n import Translator
 
 
-async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+async def show(
+    update: Update, text: str, markup: InlineKeyboardMarkup | None = None, *, new: bool = False
+) -> None:
     """Edit the conversation's message after a button, or send a new one after text,
-    so a conversation reads as one message that changes, not a pile of old ones."""
+    so a conversation reads as one message that changes, not a pile of old ones.
+
+    `new`: send a new message even after a button (the press is already answered)."""
     query = update.callback_query
-    if query is not None and query.message is not None:
+    if query is not None and query.message is not None and not new:
         await query.answer()
         await query.edit_message_text(text, reply_markup=markup)
     else:

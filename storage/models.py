@@ -11,7 +11,7 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -296,6 +296,88 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+class Goal(SQLModel, table=True):
+    """A client's goal with the criterion that shows beyond dispute whether it was reached."""
+
+    __tablename__ = "goal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    period_id: int | None = Field(default=None, foreign_key="service_period.id", index=True)
+    area: str = Field(max_length=24)
+    text: str = Field(max_length=300)  # in the client's own words
+    criterion: str = Field(max_length=300)
+    target_date: date | None = None
+    status: str = Field(default="open", max_length=16)
+    evidence: str | None = Field(default=None, max_length=500)
+    closed_at: datetime | None = None
+    closed_by: int | None = Field(default=None, foreign_key="person.id")
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckInPlan(SQLModel, table=True):
+    """When a client is asked about their goals: weekday, local time, every 1 or 2 weeks."""
+
+    __tablename__ = "checkin_plan"
+
+    client_id: int = Field(foreign_key="person.id", primary_key=True)
+    weekday: int = Field(default=0)
+    at_time: str = Field(default="10:00", max_length=5)  # local wall-clock "HH:MM"
+    every_weeks: int = Field(default=1)
+    anchor: date  # a day in a week that has a check-in (for every two weeks)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class CheckIn(SQLModel, table=True):
+    """One scheduled round of questions; its answers are accepted however late they come."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (UniqueConstraint("client_id", "due_at", name="uq_checkin_client_due"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    due_at: datetime
+    reminded_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckInAnswer(SQLModel, table=True):
+    """The client's answer about one goal in one round: 1–5 or done, and a few words."""
+
+    __tablename__ = "checkin_answer"
+    __table_args__ = (
+        UniqueConstraint("checkin_id", "goal_id", name="uq_checkin_answer_goal"),
+        Index("ix_checkin_answer_goal_at", "goal_id", "answered_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int = Field(foreign_key="checkin.id")
+    goal_id: int = Field(foreign_key="goal.id")
+    score: int | None = None
+    done: bool = Field(default=False)
+    comment: str | None = Field(default=None, max_length=500)
+    answered_at: datetime = Field(default_factory=utcnow)
+
+
+class PeriodReview(SQLModel, table=True):
+    """The end of a period: how many goals were reached, next steps, the client's feedback."""
+
+    __tablename__ = "period_review"
+
+    period_id: int = Field(foreign_key="service_period.id", primary_key=True)
+    goals_total: int | None = None
+    goals_reached: int | None = None
+    next_steps: str | None = Field(default=None, max_length=1000)
+    evaluated_at: datetime | None = None
+    evaluated_by: int | None = Field(default=None, foreign_key="person.id")
+    feedback_score: int | None = None
+    feedback_text: str | None = Field(default=None, max_length=1000)
+    feedback_at: datetime | None = None
+
+
 __all__ = [
     "AbsenceNotice",
     "AbsenceReason",
@@ -303,7 +385,11 @@ __all__ = [
     "AlertKind",
     "Attendance",
     "AuditEntry",
+    "CheckIn",
+    "CheckInAnswer",
+    "CheckInPlan",
     "ClientResponse",
+    "Goal",
     "Invite",
     "Meeting",
     "MeetingKind",
@@ -311,6 +397,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Outcome",
+    "PeriodReview",
     "PeriodStatus",
     "Person",
     "Priority",

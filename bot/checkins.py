@@ -1,0 +1,197 @@
+"""Check-ins: on the client's chosen day and time the bot asks about each open goal, one
+question at a time; an unanswered round is reminded once; late answers still count.
+
+Everything here is a function of a Session and `now`, run in the caller's transaction, so
+a round and its first message commit together: a restart loses nothing and sends nothing
+twice (outbox keys are per round). The questions are built once, here, for both the
+outbox (the first question, the reminder) and the handler (the questions that follow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from bot.rules.goals import REMIND_AFTER, latest_occurrence
+from messages.i18n import N_
+from messages.render import lines
+from storage import goals, outbox
+from storage.models import CheckIn, CheckInPlan, Goal, Person, Priority, Role
+
+QUESTION = N_(
+    "🎯 Goal {n}/{total}: {goal}\nReached when: {criterion}\n\n"
+    "How is it going? 1 = not at all, 5 = very well, ✓ = done."
+)
+START = N_("Check-in time! I ask about your goals one at a time.\n\n{question}")
+REMIND = N_("Reminder: you have not told yet how your goals are going.\n\n{question}")
+DONE_BUTTON = N_("✓ Done")
+SKIP_BUTTON = N_("Skip ▶")
+# A check-in missed by a longer outage than this is not sent late; the next one comes.
+CATCH_UP = timedelta(hours=12)
+# Rounds older than this are not reminded any more (a week has a new round anyway).
+REMIND_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as the outbox stores it: a catalog id, its parameters and buttons."""
+
+    message: str
+    params: dict[str, Any]
+    buttons: list[list[dict[str, str]]]
+
+
+def question(checkin_id: int, goal: Goal, n: int, total: int) -> Question:
+    prefix = f"ci:{checkin_id}:{goal.id}"
+    return Question(
+        QUESTION,
+        {"n": n, "total": total, "goal": goal.text, "criterion": goal.criterion},
+        [
+            [{"text": str(score), "data": f"{prefix}:{score}"} for score in range(1, 6)],
+            [{"text": DONE_BUTTON, "data": f"{prefix}:d"}],
+        ],
+    )
+
+
+def next_question(session: Session, checkin: CheckIn) -> Question | None:
+    """The first goal of the round not answered yet, numbered among the round's goals."""
+    assert checkin.id is not None
+    asked = goals.askable(session, checkin)
+    waiting = goals.unanswered(session, checkin)
+    if not waiting:
+        return None
+    goal = waiting[0]
+    return question(checkin.id, goal, asked.index(goal) + 1, len(asked))
+
+
+def wrapped(template: str, inner: Question) -> Question:
+    """The first question of a round, or its reminder: a line before the question."""
+    return Question(template, {"question": lines((inner.message, inner.params))}, inner.buttons)
+
+
+def ref(client_id: int) -> str:
+    return f"checkin:{client_id}"
+
+
+def queue_rounds(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    """Open the round that is due for every client with open goals; returns how many."""
+    rows = session.exec(
+        select(CheckInPlan, Person)
+        .join(Person, col(Person.id) == CheckInPlan.client_id)
+        .where(col(Person.active), Person.role == Role.CLIENT.value)
+    ).all()
+    opened = 0
+    for plan, client in rows:
+        due = latest_occurrence(goals.plan_rule(plan), now, tz)
+        # Not for an instant before the plan was chosen, nor long past (a restart after
+        # a long outage does not ask last week's questions).
+        if due is None or due < plan.updated_at or now - due > CATCH_UP:
+            continue
+        if not goals.goals_of(session, plan.client_id, open_only=True):
+            continue
+        checkin, created = goals.open_round(session, plan.client_id, due)
+        if not created:
+            continue
+        first = next_question(session, checkin)
+        if first is None:
+            continue
+        ask = wrapped(START, first)
+        outbox.schedule(
+            session,
+            recipient_id=client.id,  # type: ignore[arg-type]
+            kind="checkin",
+            message=ask.message,
+            params=ask.params,
+            buttons=ask.buttons,
+            key=f"checkin:{checkin.id}:ask",
+            due_at=due,
+            priority=Priority.REMINDER,
+            quiet=True,
+            object_ref=ref(plan.client_id),
+        )
+        opened += 1
+    return opened
+
+
+def queue_reminders(session: Session, now: datetime) -> int:
+    """Remind once, a day later, about a round with unanswered goals (if no newer round)."""
+    due = session.exec(
+        select(CheckIn).where(
+            col(CheckIn.reminded_at).is_(None),
+            CheckIn.due_at <= now - REMIND_AFTER,
+            CheckIn.due_at > now - REMIND_WINDOW,
+        )
+    ).all()
+    sent = 0
+    for checkin in due:
+        checkin.reminded_at = now
+        session.add(checkin)
+        newer = session.exec(
+            select(CheckIn.id).where(
+                CheckIn.client_id == checkin.client_id, CheckIn.due_at > checkin.due_at
+            )
+        ).first()
+        following = None if newer is not None else next_question(session, checkin)
+        if following is None:
+            continue
+        remind = wrapped(REMIND, following)
+        outbox.schedule(
+            session,
+            recipient_id=checkin.client_id,
+            kind="checkin",
+            message=remind.message,
+            params=remind.params,
+            buttons=remind.buttons,
+            key=f"checkin:{checkin.id}:remind",
+            due_at=now,
+            priority=Priority.REMINDER,
+            quiet=True,
+            object_ref=ref(checkin.client_id),
+        )
+        sent += 1
+    return sent
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    goal: Goal
+    score: int | None
+    done: bool
+
+
+def answer(
+    session: Session,
+    client: Person,
+    checkin_id: int,
+    goal_id: int,
+    value: str,
+    now: datetime,
+) -> AnswerResult | None:
+    """Record a tap ('1'..'5' or 'd'); None for a button that is not this client's."""
+    done = value == "d"
+    score = None if done else int(value)
+    saved = goals.record_answer(
+        session, client, checkin_id, goal_id, score=score, done=done, now=now
+    )
+    if saved is None:
+        return None
+    return AnswerResult(saved.goal, score, done)
+
+
+def following(session: Session, client: Person, checkin_id: int) -> Question | None:
+    """After an answer (and its comment or skip): the round's next question, if any."""
+    checkin = goals.round_for(session, client, checkin_id)
+    return None if checkin is None else next_question(session, checkin)
+
+
+def comment(
+    session: Session, client: Person, checkin_id: int, goal_id: int, text: str, now: datetime
+) -> Question | bool | None:
+    """Save the few words; returns the next question, None when done, False if refused."""
+    if goals.record_comment(session, client, checkin_id, goal_id, text, now) is None:
+        return False
+    return following(session, client, checkin_id)

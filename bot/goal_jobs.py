@@ -1,0 +1,55 @@
+"""The goals job: every minute, and once right at start, one short transaction that opens
+due check-in rounds, reminds unanswered ones, queues the coaches' weekly digests and the
+end-of-period prompts. The state lives in the database, so a restart only catches up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+from telegram.ext import Application, ContextTypes
+
+from bot.checkins import queue_reminders, queue_rounds
+from bot.goal_digest import queue_digests
+from bot.period_review import queue_period_ends
+from bot.services import SERVICES_KEY, Services
+
+INTERVAL = timedelta(minutes=1)
+
+
+def sweep(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    """How many messages were queued (so the outbox is woken)."""
+    return (
+        queue_rounds(session, now, tz)
+        + queue_reminders(session, now)
+        + queue_digests(session, now, tz)
+        + queue_period_ends(session, now, tz)
+    )
+
+
+async def run_once(services: Services) -> int:
+    done = await services.db.run(sweep, services.now(), services.settings.tz)
+    if done:
+        services.wake_outbox()
+    return done
+
+
+async def goals_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.bot_data[SERVICES_KEY]
+    await run_once(services)
+
+
+def attach(application: Application) -> None:  # type: ignore[type-arg]
+    """Once at start (a restart loses nothing), then every minute."""
+    job_queue = application.job_queue
+    assert job_queue is not None
+    job_queue.run_once(goals_job, 0.0, name="goals-start", job_kwargs={"misfire_grace_time": None})
+    job_queue.run_repeating(
+        goals_job,
+        interval=INTERVAL,
+        first=INTERVAL,
+        name="goals",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+    )

@@ -1,0 +1,72 @@
+"""How goals, answers and check-in plans read in chat, in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from babel.dates import format_date, get_day_names
+
+from bot.rules.goals import AREAS, STATUS_NAMES, GoalStatus
+from messages.formatting import locale_of, show_clock, show_date
+from messages.i18n import N_, Translator
+from storage.goals import HistoryPoint
+from storage.models import CheckInPlan, Goal
+
+ICONS = {
+    GoalStatus.OPEN: "🎯",
+    GoalStatus.REACHED: "✅",
+    GoalStatus.PARTLY: "◐",
+    GoalStatus.NOT_REACHED: "✖",
+}
+EVERY_WEEK = N_("every {weekday} at {time}")
+EVERY_OTHER_WEEK = N_("every other {weekday} at {time}")
+
+
+def weekday_name(weekday: int, language: str) -> str:
+    return str(get_day_names("wide", context="stand-alone", locale=locale_of(language))[weekday])
+
+
+def clock_text(at: time, language: str) -> str:
+    return show_clock(datetime.combine(date(2026, 1, 5), at), language)
+
+
+def plan_text(plan: CheckInPlan, t: Translator) -> str:
+    hour, minute = (int(part) for part in plan.at_time.split(":"))
+    template = EVERY_WEEK if plan.every_weeks == 1 else EVERY_OTHER_WEEK
+    return t(
+        template,
+        weekday=weekday_name(plan.weekday, t.language),
+        time=clock_text(time(hour, minute), t.language),
+    )
+
+
+def answer_text(point: HistoryPoint | None, t: Translator) -> str:
+    if point is None:
+        return t("no answers yet")
+    when = show_day(point.due_at.date(), t.language)
+    if point.done:
+        return t("✓ done ({day})", day=when)
+    return t("{score}/5 ({day})", score=point.score, day=when)
+
+
+def show_day(day: date, language: str) -> str:
+    """'23.11.' — near dates in lists, where the year only adds noise."""
+    pattern = "d MMM" if language == "en" else "d.M."
+    return format_date(day, pattern, locale=locale_of(language))
+
+
+def status_text(goal: Goal, t: Translator) -> str:
+    return t(STATUS_NAMES[GoalStatus(goal.status)])
+
+
+def icon(goal: Goal) -> str:
+    return ICONS[GoalStatus(goal.status)]
+
+
+def area_text(area: str, t: Translator) -> str:
+    name = AREAS.get(area)
+    return t(name) if name else area
+
+
+def target_text(day: date | None, t: Translator) -> str:
+    return show_date(day, t.language) if day else t("no date")

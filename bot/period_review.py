@@ -1,0 +1,288 @@
+"""The end of a period: the coach evaluates every goal, the client gives feedback, and a
+summary (the final report's goal part) goes in writing to the client and the caseworker.
+
+Seed 001: at the end of job coaching the client has reached at least two goals or results
+and/or concrete next steps are set; feedback is delivered in writing to the client and the
+caseworker. The prompts are queued on the period's last working day at 09.00.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from bot.programs import PROGRAM_NAMES
+from bot.rules.goals import (
+    FEEDBACK_MAX,
+    STATUS_NAMES,
+    GoalStatus,
+    counts_as_reached,
+    evaluation_due,
+    needs_next_steps,
+)
+from messages.i18n import N_
+from messages.render import lines, msg, on
+from storage import audit, goals, outbox
+from storage.models import Goal, PeriodReview, Person, Priority, Role, ServicePeriod
+
+EVALUATE = N_(
+    "{client}'s period ends on {end}. Please evaluate the goals: {total} in all, {open} still open."
+)
+EVALUATE_BUTTON = N_("Evaluate the goals")
+ASK_FEEDBACK = N_(
+    "Your coaching period ends on {end}. How useful was the coaching for you? "
+    "1 = not at all, 5 = very useful."
+)
+REPORT = N_(
+    "Summary of the coaching period\n{client} · {program} · {start}–{end}\n\n"
+    "Goals reached: {reached}/{total}\n{goals}\n\nNext steps: {next_steps}\n"
+    "Client's feedback: {feedback}{warning}"
+)
+REPORT_GOAL = N_("• {goal} ({criterion}): {status}. {evidence}")
+REPORT_OPEN_GOAL = N_("• {goal} ({criterion}): not evaluated")
+FEEDBACK = N_("{score}/5 {text}")
+NO_FEEDBACK = N_("not given yet")
+NO_NEXT_STEPS = N_("none recorded")
+WARNING = N_(
+    "\n\n⚠ Fewer than two goals were reached and no next steps were recorded. "
+    "A job-coaching period should end with at least two goals or results reached, "
+    "or concrete next steps."
+)
+FEEDBACK_NOTE = N_("Feedback from {client} on the coaching period ending {end}: {feedback}")
+LOOKBACK = timedelta(days=30)  # periods that ended longer ago are not prompted any more
+
+
+def period_end(period: ServicePeriod):  # type: ignore[no-untyped-def]
+    return period.ended_on or period.planned_end
+
+
+def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    """The coach's evaluation prompt and the client's feedback question, once per period."""
+    today = now.astimezone(tz).date()
+    lo, hi = today - LOOKBACK, today + timedelta(days=7)
+    periods = session.exec(
+        select(ServicePeriod).where(
+            or_(
+                col(ServicePeriod.planned_end).between(lo, hi),
+                col(ServicePeriod.ended_on).between(lo, hi),
+            )
+        )
+    ).all()
+    queued = 0
+    for period in periods:
+        end = period_end(period)
+        assert end is not None and period.id is not None
+        due = evaluation_due(end, tz)
+        if due > now:
+            continue
+        client = session.get(Person, period.client_id)
+        if client is None or client.role != Role.CLIENT.value:
+            continue
+        review = session.get(PeriodReview, period.id)
+        period_goals = goals.period_goals(session, period)
+        evaluated = review is not None and review.evaluated_at is not None
+        key = f"goal-eval:{period.id}"
+        if client.coach_id and period_goals and not evaluated and not _queued(session, key):
+            outbox.schedule(
+                session,
+                recipient_id=client.coach_id,
+                kind="goal_evaluation",
+                message=EVALUATE,
+                params={
+                    "client": client.display_name,
+                    "end": on(end),
+                    "total": len(period_goals),
+                    "open": sum(g.status == GoalStatus.OPEN.value for g in period_goals),
+                },
+                buttons=[[{"text": EVALUATE_BUTTON, "data": f"ev:{period.id}:go"}]],
+                key=key,
+                due_at=now,
+                priority=Priority.REMINDER,
+                quiet=True,
+            )
+            queued += 1
+        key = f"feedback:{period.id}"
+        feedback_given = review is not None and review.feedback_at is not None
+        if client.active and not feedback_given and not _queued(session, key):
+            outbox.schedule(
+                session,
+                recipient_id=client.id,  # type: ignore[arg-type]
+                kind="feedback",
+                message=ASK_FEEDBACK,
+                params={"end": on(end)},
+                buttons=[[{"text": str(n), "data": f"fb:{period.id}:{n}"} for n in range(1, 6)]],
+                key=key,
+                due_at=now,
+                priority=Priority.REMINDER,
+                quiet=True,
+            )
+            queued += 1
+    return queued
+
+
+def _queued(session: Session, key: str) -> bool:
+    found = select(outbox.OutboxMessage.id).where(outbox.OutboxMessage.idempotency_key == key)
+    return session.exec(found).first() is not None
+
+
+# --- the coach's evaluation --------------------------------------------------------------
+@dataclass(frozen=True)
+class Evaluation:
+    """Where the coach is: the next open goal, or all done (reached of total)."""
+
+    period: ServicePeriod
+    client: Person
+    goals: list[Goal]
+    next_goal: Goal | None
+
+    @property
+    def reached(self) -> int:
+        return sum(counts_as_reached(g.status) for g in self.goals)
+
+
+def evaluation(session: Session, coach: Person, period_id: int) -> Evaluation | None:
+    period = goals.period_for_coach(session, coach, period_id)
+    if period is None:
+        return None
+    client = session.get(Person, period.client_id)
+    assert client is not None
+    found = goals.period_goals(session, period)
+    waiting = [g for g in found if g.status == GoalStatus.OPEN.value]
+    audit.record(session, "period.evaluation.view", actor_id=coach.id, subject_id=period_id)
+    return Evaluation(period, client, found, waiting[0] if waiting else None)
+
+
+def finish(
+    session: Session, coach: Person, period_id: int, next_steps: str | None, now: datetime
+) -> tuple[Evaluation, bool] | None:
+    """Record the count and next steps; send the summary to the client and the caseworker.
+
+    Returns the evaluation and whether the job-coaching rule is left unmet."""
+    found = evaluation(session, coach, period_id)
+    if found is None:
+        return None
+    review = goals.review_of(session, period_id)
+    review.goals_total, review.goals_reached = len(found.goals), found.reached
+    if next_steps is not None:
+        review.next_steps = " ".join(next_steps.split())[:1000] or None
+    review.evaluated_at, review.evaluated_by = now, coach.id
+    session.add(review)
+    audit.record(
+        session, "period.evaluate", actor_id=coach.id, subject_id=period_id, at=now,
+        detail=f"{found.reached}/{len(found.goals)}",
+    )  # fmt: skip
+    report = report_params(session, found.period, review)
+    recipients = [found.client.id, found.client.caseworker_id]
+    for recipient in filter(None, recipients):
+        outbox.schedule(
+            session,
+            recipient_id=recipient,
+            kind="period_report",
+            message=REPORT,
+            params=report,
+            key=f"period-report:{period_id}:{recipient}",
+            due_at=now,
+            priority=Priority.NOTICE,
+        )
+    unmet = needs_next_steps(found.period.program_key, found.reached, review.next_steps)
+    return found, unmet
+
+
+def report_params(session: Session, period: ServicePeriod, review: PeriodReview) -> dict[str, Any]:
+    client = session.get(Person, period.client_id)
+    assert client is not None
+    items = []
+    period_goals = goals.period_goals(session, period)
+    for goal in period_goals:
+        if goal.status == GoalStatus.OPEN.value:
+            items.append((REPORT_OPEN_GOAL, {"goal": goal.text, "criterion": goal.criterion}))
+        else:
+            items.append(
+                (
+                    REPORT_GOAL,
+                    {
+                        "goal": goal.text,
+                        "criterion": goal.criterion,
+                        "status": msg(STATUS_NAMES[GoalStatus(goal.status)]),
+                        "evidence": goal.evidence or "",
+                    },
+                )
+            )
+    reached = sum(counts_as_reached(g.status) for g in period_goals)
+    unmet = needs_next_steps(period.program_key, reached, review.next_steps)
+    end = period_end(period)
+    return {
+        "client": client.display_name,
+        "program": msg(PROGRAM_NAMES.get(period.program_key, period.program_key)),
+        "start": on(period.start_date),
+        "end": on(end) if end else "",
+        "reached": reached,
+        "total": len(period_goals),
+        "goals": lines(*items),
+        "next_steps": review.next_steps or msg(NO_NEXT_STEPS),
+        "feedback": feedback_value(review),
+        "warning": msg(WARNING) if unmet else "",
+    }
+
+
+def feedback_value(review: PeriodReview) -> dict[str, Any]:
+    if review.feedback_score is None:
+        return msg(NO_FEEDBACK)
+    return lines((FEEDBACK, {"score": review.feedback_score, "text": review.feedback_text or ""}))
+
+
+# --- the client's feedback ---------------------------------------------------------------
+def client_period(session: Session, client: Person, period_id: int) -> ServicePeriod | None:
+    period = session.get(ServicePeriod, period_id)
+    if period is None or period.client_id != client.id or client.role != Role.CLIENT.value:
+        return None
+    return period
+
+
+def record_feedback_score(
+    session: Session, client: Person, period_id: int, score: int, now: datetime
+) -> bool:
+    if client_period(session, client, period_id) is None or not 1 <= score <= 5:
+        return False
+    review = goals.review_of(session, period_id)
+    review.feedback_score, review.feedback_at = score, now
+    session.add(review)
+    audit.record(session, "period.feedback", actor_id=client.id, subject_id=period_id, at=now)
+    return True
+
+
+def record_feedback_text(
+    session: Session, client: Person, period_id: int, text: str | None, now: datetime
+) -> bool:
+    """The few words (or none); if the summary already went out, the feedback follows it."""
+    period = client_period(session, client, period_id)
+    if period is None:
+        return False
+    review = goals.review_of(session, period_id)
+    if review.feedback_score is None:
+        return False
+    if text is not None:
+        review.feedback_text = " ".join(text.split())[:FEEDBACK_MAX] or None
+    session.add(review)
+    if review.evaluated_at is not None:
+        end = period_end(period)
+        for recipient in filter(None, (client.caseworker_id, client.coach_id)):
+            outbox.schedule(
+                session,
+                recipient_id=recipient,
+                kind="feedback_note",
+                message=FEEDBACK_NOTE,
+                params={
+                    "client": client.display_name,
+                    "end": on(end) if end else "",
+                    "feedback": feedback_value(review),
+                },
+                key=f"feedback-note:{period_id}:{recipient}:{now.isoformat()}",
+                due_at=now,
+            )
+    return True

@@ -1,0 +1,371 @@
+"""Goals, check-in plans, rounds and answers: every read and write, each checked against
+who is acting. A coach reaches only their own active clients, a client only themselves;
+anything else returns None and changes nothing. Views and changes are audited (ids only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from bot.rules.goals import (
+    AREAS,
+    COMMENT_MAX,
+    DEFAULT_TIME,
+    DEFAULT_WEEKDAY,
+    EVIDENCE_MAX,
+    TEXT_MAX,
+    GoalStatus,
+    Plan,
+)
+from storage import audit, people
+from storage.models import (
+    CheckIn,
+    CheckInAnswer,
+    CheckInPlan,
+    Goal,
+    PeriodReview,
+    Person,
+    Role,
+    ServicePeriod,
+)
+
+
+def client_for(session: Session, viewer: Person, client_id: int) -> Person | None:
+    """The client if `viewer` may see their goals: their coach, or the client themselves."""
+    client = session.get(Person, client_id)
+    if client is None or client.role != Role.CLIENT.value or not client.active:
+        return None
+    if viewer.role == Role.COACH.value and client.coach_id == viewer.id:
+        return client
+    if viewer.role == Role.CLIENT.value and client.id == viewer.id:
+        return client
+    return None
+
+
+def goal_for(session: Session, viewer: Person, goal_id: int) -> Goal | None:
+    goal = session.get(Goal, goal_id)
+    if goal is None or client_for(session, viewer, goal.client_id) is None:
+        return None
+    return goal
+
+
+def goals_of(session: Session, client_id: int, *, open_only: bool = False) -> list[Goal]:
+    query = select(Goal).where(Goal.client_id == client_id)
+    if open_only:
+        query = query.where(Goal.status == GoalStatus.OPEN.value)
+    return list(session.exec(query.order_by(col(Goal.id))))
+
+
+# --- goals -------------------------------------------------------------------------------
+def _clean(text: str, limit: int) -> str:
+    return " ".join(text.split())[:limit]
+
+
+def add_goal(
+    session: Session,
+    coach: Person,
+    client_id: int,
+    *,
+    area: str,
+    text: str,
+    criterion: str,
+    target_date: date | None,
+    now: datetime,
+) -> Goal | None:
+    """A new open goal; a goal without a criterion cannot be followed, so it is refused."""
+    client = client_for(session, coach, client_id)
+    if client is None or coach.role != Role.COACH.value or area not in AREAS:
+        return None
+    text, criterion = _clean(text, TEXT_MAX), _clean(criterion, TEXT_MAX)
+    if not text or not criterion:
+        raise ValueError("a goal needs its text and a criterion")
+    period = people.current_period(session, client_id)
+    goal = Goal(
+        client_id=client_id,
+        period_id=period.id if period else None,
+        area=area,
+        text=text,
+        criterion=criterion,
+        target_date=target_date,
+        created_by=coach.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(goal)
+    ensure_plan(session, client_id, now)
+    session.flush()
+    audit.record(session, "goal.add", actor_id=coach.id, subject_id=goal.id, at=now)
+    return goal
+
+
+def edit_goal(
+    session: Session,
+    coach: Person,
+    goal_id: int,
+    field: str,
+    value: str | date | None,
+    now: datetime,
+) -> Goal | None:
+    """Change the text, criterion or target date of an open goal."""
+    goal = goal_for(session, coach, goal_id)
+    if goal is None or coach.role != Role.COACH.value or goal.status != GoalStatus.OPEN.value:
+        return None
+    if field in ("text", "criterion"):
+        cleaned = _clean(str(value or ""), TEXT_MAX)
+        if not cleaned:
+            raise ValueError("the text and the criterion cannot be empty")
+        setattr(goal, field, cleaned)
+    elif field == "target_date":
+        goal.target_date = value if isinstance(value, date) else None
+    else:
+        raise ValueError(f"unknown field {field}")
+    goal.updated_at = now
+    session.add(goal)
+    audit.record(session, "goal.edit", actor_id=coach.id, subject_id=goal.id, detail=field, at=now)
+    return goal
+
+
+def close_goal(
+    session: Session, coach: Person, goal_id: int, status: GoalStatus, evidence: str, now: datetime
+) -> Goal | None:
+    """Reached / partly / not reached, with the evidence that shows it."""
+    goal = goal_for(session, coach, goal_id)
+    if goal is None or coach.role != Role.COACH.value or status == GoalStatus.OPEN:
+        return None
+    evidence = _clean(evidence, EVIDENCE_MAX)
+    if not evidence:
+        raise ValueError("closing a goal needs a line of evidence")
+    goal.status, goal.evidence = status.value, evidence
+    goal.closed_at, goal.closed_by, goal.updated_at = now, coach.id, now
+    session.add(goal)
+    audit.record(
+        session, "goal.close", actor_id=coach.id, subject_id=goal.id, detail=status.value, at=now
+    )
+    return goal
+
+
+# --- the check-in plan -------------------------------------------------------------------
+def ensure_plan(session: Session, client_id: int, now: datetime) -> CheckInPlan:
+    """A client with goals is asked weekly; until someone chooses, on Mondays at 10.00."""
+    plan = session.get(CheckInPlan, client_id)
+    if plan is None:
+        plan = CheckInPlan(
+            client_id=client_id,
+            weekday=DEFAULT_WEEKDAY,
+            at_time=DEFAULT_TIME.strftime("%H:%M"),
+            every_weeks=1,
+            anchor=now.date(),
+            updated_at=now,
+        )
+        session.add(plan)
+    return plan
+
+
+def plan_rule(plan: CheckInPlan) -> Plan:
+    hour, minute = (int(part) for part in plan.at_time.split(":"))
+    return Plan(plan.weekday, time(hour, minute), plan.every_weeks, plan.anchor)
+
+
+def set_plan(
+    session: Session,
+    actor: Person,
+    client_id: int,
+    *,
+    weekday: int,
+    at: time,
+    every_weeks: int,
+    now: datetime,
+    tz: ZoneInfo,
+) -> CheckInPlan | None:
+    """The client or their coach chooses when the client is asked."""
+    if client_for(session, actor, client_id) is None:
+        return None
+    Plan(weekday, at, every_weeks, now.date())  # validates
+    plan = ensure_plan(session, client_id, now)
+    plan.weekday, plan.at_time, plan.every_weeks = weekday, at.strftime("%H:%M"), every_weeks
+    # The new rhythm starts from this week: the first check-in is the next chosen day.
+    plan.anchor, plan.updated_at, plan.updated_by = now.astimezone(tz).date(), now, actor.id
+    session.add(plan)
+    audit.record(session, "checkin.plan", actor_id=actor.id, subject_id=client_id, at=now)
+    return plan
+
+
+# --- rounds and answers ------------------------------------------------------------------
+def open_round(session: Session, client_id: int, due_at: datetime) -> tuple[CheckIn, bool]:
+    """The round for this scheduled instant; (row, True) when it was created now."""
+    found = session.exec(
+        select(CheckIn).where(CheckIn.client_id == client_id, CheckIn.due_at == due_at)
+    ).first()
+    if found is not None:
+        return found, False
+    row = CheckIn(client_id=client_id, due_at=due_at, created_at=due_at)
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def round_for(session: Session, client: Person, checkin_id: int) -> CheckIn | None:
+    found = session.get(CheckIn, checkin_id)
+    if found is None or found.client_id != client.id or client.role != Role.CLIENT.value:
+        return None
+    return found
+
+
+def answers_in(session: Session, checkin_id: int) -> dict[int, CheckInAnswer]:
+    rows = session.exec(select(CheckInAnswer).where(CheckInAnswer.checkin_id == checkin_id))
+    return {row.goal_id: row for row in rows}
+
+
+def askable(session: Session, checkin: CheckIn) -> list[Goal]:
+    """The goals this round asks about: those open, plus any already answered in it."""
+    answered = answers_in(session, checkin.id or 0)
+    return [
+        goal
+        for goal in goals_of(session, checkin.client_id)
+        if goal.status == GoalStatus.OPEN.value or goal.id in answered
+    ]
+
+
+def unanswered(session: Session, checkin: CheckIn) -> list[Goal]:
+    answered = answers_in(session, checkin.id or 0)
+    return [
+        goal
+        for goal in goals_of(session, checkin.client_id, open_only=True)
+        if goal.id not in answered
+    ]
+
+
+@dataclass(frozen=True)
+class Answered:
+    goal: Goal
+    answer: CheckInAnswer
+
+
+def record_answer(
+    session: Session,
+    client: Person,
+    checkin_id: int,
+    goal_id: int,
+    *,
+    score: int | None,
+    done: bool,
+    now: datetime,
+) -> Answered | None:
+    """The client's tap; a second tap on the same question changes the answer."""
+    checkin = round_for(session, client, checkin_id)
+    goal = session.get(Goal, goal_id)
+    if checkin is None or goal is None or goal.client_id != client.id:
+        return None
+    if done == (score is not None) or (score is not None and not 1 <= score <= 5):
+        return None
+    answer = answers_in(session, checkin_id).get(goal_id)
+    if answer is None:
+        if goal.status != GoalStatus.OPEN.value:
+            return None  # closed since the question was sent
+        answer = CheckInAnswer(checkin_id=checkin_id, goal_id=goal_id)
+    answer.score, answer.done, answer.answered_at = score, done, now
+    session.add(answer)
+    session.flush()
+    audit.record(session, "checkin.answer", actor_id=client.id, subject_id=goal_id, at=now)
+    return Answered(goal, answer)
+
+
+def record_comment(
+    session: Session, client: Person, checkin_id: int, goal_id: int, comment: str, now: datetime
+) -> CheckInAnswer | None:
+    if round_for(session, client, checkin_id) is None:
+        return None
+    answer = answers_in(session, checkin_id).get(goal_id)
+    if answer is None:
+        return None
+    answer.comment = _clean(comment, COMMENT_MAX) or None
+    session.add(answer)
+    return answer
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    due_at: datetime
+    answered_at: datetime
+    score: int | None
+    done: bool
+    comment: str | None
+
+
+def history(session: Session, client_id: int) -> dict[int, list[HistoryPoint]]:
+    """Every answer per goal, in the order of the rounds they belong to."""
+    rows = session.exec(
+        select(CheckInAnswer, CheckIn)
+        .join(CheckIn, col(CheckIn.id) == CheckInAnswer.checkin_id)
+        .where(CheckIn.client_id == client_id)
+        .order_by(col(CheckIn.due_at), col(CheckInAnswer.id))
+    ).all()
+    out: dict[int, list[HistoryPoint]] = {}
+    for answer, checkin in rows:
+        out.setdefault(answer.goal_id, []).append(
+            HistoryPoint(
+                checkin.due_at, answer.answered_at, answer.score, answer.done, answer.comment
+            )
+        )
+    return out
+
+
+# --- the end of a period -----------------------------------------------------------------
+def review_of(session: Session, period_id: int) -> PeriodReview:
+    review = session.get(PeriodReview, period_id)
+    if review is None:
+        review = PeriodReview(period_id=period_id)
+        session.add(review)
+    return review
+
+
+def period_for_coach(session: Session, coach: Person, period_id: int) -> ServicePeriod | None:
+    period = session.get(ServicePeriod, period_id)
+    if period is None or client_for(session, coach, period.client_id) is None:
+        return None
+    return period if coach.role == Role.COACH.value else None
+
+
+def period_goals(session: Session, period: ServicePeriod) -> list[Goal]:
+    """The goals of a period; goals set before any period was recorded count with it too."""
+    return list(
+        session.exec(
+            select(Goal)
+            .where(
+                Goal.client_id == period.client_id,
+                (Goal.period_id == period.id) | col(Goal.period_id).is_(None),
+            )
+            .order_by(col(Goal.id))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What /goals shows: the client, their goals with history, and the check-in plan."""
+
+    client: Person
+    goals: list[Goal]
+    history: dict[int, list[HistoryPoint]]
+    plan: CheckInPlan | None
+    period: ServicePeriod | None
+
+
+def overview(session: Session, viewer: Person, client_id: int) -> Overview | None:
+    """The client's goals for a viewer who may see them (audited); None for anyone else."""
+    client = client_for(session, viewer, client_id)
+    if client is None:
+        audit.record(session, "goals.denied", actor_id=viewer.id, subject_id=client_id)
+        return None
+    audit.record(session, "goals.view", actor_id=viewer.id, subject_id=client_id)
+    return Overview(
+        client,
+        goals_of(session, client_id),
+        history(session, client_id),
+        session.get(CheckInPlan, client_id),
+        people.current_period(session, client_id),
+    )
