@@ -64,7 +64,17 @@ async def test_invite_onboarding_in_each_language(bot: Harness, language: str) -
     assert role_line in reply.text and "/me" in reply.text and "/clients" not in reply.text
     # The client's own menu, in their language, for their chat only.
     menu = dict(bot.fake.commands(scope_chat_id=uid))
-    assert set(menu) == {"help", "meetings", "absent", "me", "settings", "language", "stop"}
+    assert set(menu) == {
+        "help",
+        "meetings",
+        "absent",
+        "goals",
+        "progress",
+        "me",
+        "settings",
+        "language",
+        "stop",
+    }
     assert menu["help"] == MENU_HELP[language]
     with bot.db.session() as session:
         person = session.get(Person, ids["client"])
@@ -84,6 +94,8 @@ async def test_coach_and_caseworker_get_their_own_menus(bot: Harness) -> None:
         "meetings",
         "change",
         "schedule",
+        "goals",
+        "progress",
         "me",
         "clients",
         "settings",

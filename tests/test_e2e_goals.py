@@ -6,16 +6,20 @@ the coach's digest, /progress pictures, the end of a period, and who may see wha
 from __future__ import annotations
 
 import struct
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
 from bot import goal_jobs
+from bot.checkins import REMIND, START
 from bot.fakeapi.conversation import Conversation
 from bot.fakeapi.models import BotMessage
+from bot.goal_digest import DIGEST
+from bot.period_review import ASK_FEEDBACK, REPORT
 from bot.progress_chart import WIDTH_PX, height_px
+from handlers.goals import TOLD_CLIENT_ADDED, TOLD_CLIENT_CLOSED
 from messages.i18n import translator
 from storage.models import (
     AuditEntry,
@@ -34,6 +38,14 @@ HKI = ZoneInfo("Europe/Helsinki")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=HKI)
 FI = translator("fi")
 STALE = FI("This button is no longer valid.")
+EVIDENCE = (
+    "Write one line of evidence: what shows it? E.g. “5 applications sent, copies in the folder”."
+)
+POINTED_OUT = (
+    "⚠ Fewer than two goals were reached. A job-coaching period should end with at least two "
+    "goals or results reached, or concrete next steps. Please write the next steps agreed "
+    "with the client."
+)
 
 
 @pytest.fixture
@@ -69,8 +81,13 @@ async def message_to(bot: Harness, chat: Conversation, starts: str) -> BotMessag
     )
 
 
-def first_line(msgid: str, **params: object) -> str:
-    return FI(msgid, **params).split("\n")[0]
+def digest_head(start: str, end: str) -> str:
+    return FI(DIGEST, start=start, end=end, clients="").split("\n")[0]
+
+
+def head(msgid: str) -> str:
+    """The fixed start of a message in Finnish: up to its first line break or parameter."""
+    return FI(msgid).split("\n")[0].split("{")[0]
 
 
 async def add_goal(
@@ -87,7 +104,7 @@ async def add_goal(
     ask = await coach.press("➕ " + FI("Add a goal"), message=listing)
     assert ask.text == FI("New goal. What area is it in?")
     ask = await coach.press(FI(area), message=ask)
-    assert ask.text is not None and ask.text.startswith(first_line(
+    assert ask.text is not None and ask.text.startswith(head(
         "Write the goal in the client's own words, e.g. “I find a job in logistics”."
     ))  # fmt: skip
     ask = await coach.say(text)
@@ -123,7 +140,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 async def test_goals_check_ins_digest_and_progress(bot: Harness) -> None:
-    ids, chats = team(bot)
+    _, chats = team(bot)
     coach, client = chats["coach"], chats["client"]
 
     # The coach adds two goals; a goal without a real criterion is refused.
@@ -159,7 +176,7 @@ async def test_goals_check_ins_digest_and_progress(bot: Harness) -> None:
     assert (second.area, second.target_date, second.status) == (
         "interview", date(2026, 12, 15), "open",
     )  # fmt: skip
-    told = await message_to(bot, client, first_line("Your coach added a goal for you:\n"))
+    told = await message_to(bot, client, head(TOLD_CLIENT_ADDED))
     assert "Päivitän CV:n ja haen töitä" in (told.text or "")
 
     # The client's /goals: own goals with the criterion and the check-in time.
@@ -173,13 +190,14 @@ async def test_goals_check_ins_digest_and_progress(bot: Harness) -> None:
     assert await sweep(bot, datetime(2026, 11, 23, 9, 59, tzinfo=HKI)) == 0
     assert await sweep(bot, datetime(2026, 11, 23, 10, 0, tzinfo=HKI)) == 1
     assert await sweep(bot, datetime(2026, 11, 23, 10, 1, tzinfo=HKI)) == 0  # once
-    q1 = await message_to(bot, client, first_line(
-        "Check-in time! I ask about your goals one at a time.\n\n{question}", question=""
-    ))  # fmt: skip
+    q1 = await message_to(bot, client, head(START))  # fmt: skip
     assert "1/2" in (q1.text or "") and "Päivitän CV:n ja haen töitä" in (q1.text or "")
     assert q1.button_texts == ["1", "2", "3", "4", "5", FI("✓ Done")]
     asked = await client.press("4", message=q1, expect="edit")
-    assert FI("Your answer: {answer}", answer="4/5") in (asked.text or "")
+    assert asked.text == FI(
+        "🎯 {goal}\nYour answer: {answer}\n\nWant to add a few words? Write them now, or tap Skip.",
+        goal="Päivitän CV:n ja haen töitä", answer="4/5",
+    )  # fmt: skip
     assert asked.button_texts == [FI("Skip ▶")]
     saved = await client.say("Lähetin kaksi hakemusta")
     assert saved.text == FI("Saved.")
@@ -197,14 +215,9 @@ async def test_goals_check_ins_digest_and_progress(bot: Harness) -> None:
     # Next Monday: the coach's first digest (both answered, nothing marked) and a new
     # round in which goal 1 falls two steps and goal 2 is left unanswered.
     assert await sweep(bot, datetime(2026, 11, 30, 10, 0, tzinfo=HKI)) == 2
-    calm = await message_to(bot, coach, first_line(
-        "Check-ins of your clients last week ({start}–{end}):", start="ma 23.11.2026",
-        end="su 29.11.2026",
-    ))  # fmt: skip
+    calm = await message_to(bot, coach, digest_head("ma 23.11.2026", "su 29.11.2026"))
     assert "Päivitän CV:n ja haen töitä: " + FI("{score}/5", score=4) in (calm.text or "")
-    assert (
-        "⚠ " + FI("not answered")[:3] not in (calm.text or "").split(":\n", 1)[1].split("\n\n")[0]
-    )
+    assert "⚠" not in (calm.text or "").split("\n\n")[1]
     q1 = await bot.fake.wait_for_message(
         client.user.id, predicate=lambda m: m is not q1 and "1/2" in (m.text or "")
         and m.message_id > q2.message_id,
@@ -216,17 +229,12 @@ async def test_goals_check_ins_digest_and_progress(bot: Harness) -> None:
     assert await sweep(bot, datetime(2026, 12, 1, 9, 59, tzinfo=HKI)) == 0
     assert await sweep(bot, datetime(2026, 12, 1, 10, 0, tzinfo=HKI)) == 1
     assert await sweep(bot, datetime(2026, 12, 2, 10, 0, tzinfo=HKI)) == 0
-    reminder = await message_to(bot, client, first_line(
-        "Reminder: you have not told yet how your goals are going.\n\n{question}", question=""
-    ))  # fmt: skip
+    reminder = await message_to(bot, client, head(REMIND))  # fmt: skip
     assert "Harjoittelen työhaastattelua" in (reminder.text or "")
 
     # Monday 7.12. 08.00: the coach's digest marks the fall and the missing answer.
     assert await sweep(bot, datetime(2026, 12, 7, 8, 0, tzinfo=HKI)) == 1
-    digest = await message_to(bot, coach, first_line(
-        "Check-ins of your clients last week ({start}–{end}):", start="ma 30.11.2026",
-        end="su 6.12.2026",
-    ))  # fmt: skip
+    digest = await message_to(bot, coach, digest_head("ma 30.11.2026", "su 6.12.2026"))
     text = digest.text or ""
     assert "👤 Matti Meikäläinen" in text
     assert (
@@ -306,9 +314,7 @@ async def test_nobody_sees_or_touches_another_persons_goals(bot: Harness) -> Non
 
     # Another client: forged check-in answers change nothing.
     assert await sweep(bot, datetime(2026, 11, 23, 10, 0, tzinfo=HKI)) == 1
-    q = await message_to(bot, client, first_line(
-        "Check-in time! I ask about your goals one at a time.\n\n{question}", question=""
-    ))  # fmt: skip
+    q = await message_to(bot, client, head(START))  # fmt: skip
     data = q.buttons[0][2][1] or ""
     query = await forged(bot, stranger_client, q, data)
     assert (await stranger_client.answer(query)).text == STALE
@@ -348,7 +354,9 @@ async def test_closing_editing_and_the_check_in_time(bot: Harness) -> None:
         "button:In 2 weeks", first=True,
     )  # fmt: skip
     view = await coach.press("1. Opettelen Työmarkkinatorin", message=listing)
-    assert FI("Reached when: {criterion}", criterion="")[:10] in (view.text or "")
+    assert "Profiili tehty" in (view.text or "") and FI("Edit the criterion") in " ".join(
+        view.button_texts
+    )
     ask = await coach.press("✏ " + FI("Edit the criterion"), message=view)
     assert ask.text == FI("Write the criterion anew: what will show that the goal is reached?")
     saved = await coach.say("Profiili tehty ja 3 työpaikkaa tallennettu")
@@ -360,16 +368,15 @@ async def test_closing_editing_and_the_check_in_time(bot: Harness) -> None:
     closing = await coach.press("✔ " + FI("Close the goal"), message=view)
     assert closing.text == FI("How did it go?")
     ask = await coach.press("✅ " + FI("Reached"), message=closing)
-    assert ask.text is not None and ask.text.startswith(FI("Write one line of evidence")[:15])
+    assert ask.text is not None and ask.text.startswith(head(EVIDENCE))
     await coach.say("Profiili näytetty tapaamisessa 30.11.")
     [goal] = stored_goals(bot)
     assert (goal.status, goal.evidence, goal.closed_by) == (
         "reached", "Profiili näytetty tapaamisessa 30.11.", ids["coach"],
     )  # fmt: skip
-    told = await message_to(bot, client, first_line("Your goal “{goal}” is now marked: {status}.",
-                            goal="Opettelen Työmarkkinatorin", status=FI("Reached")))  # fmt: skip
-    assert told.text == FI("Your goal “{goal}” is now marked: {status}.",
-                           goal="Opettelen Työmarkkinatorin", status=FI("Reached"))  # fmt: skip
+    closed = FI(TOLD_CLIENT_CLOSED, goal="Opettelen Työmarkkinatorin", status=FI("Reached"))
+    told = await message_to(bot, client, closed)
+    assert told.text == closed
 
     # The client chooses another check-in time: every two weeks, Wednesdays at 14.00.
     own = await client.say("/goals")
@@ -406,10 +413,7 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
     assert await sweep(bot, datetime(2026, 12, 18, 9, 5, tzinfo=HKI)) == 0
     prompt = await message_to(bot, coach, "Matti Meikäläinen")
     assert prompt.button_texts == [FI("Evaluate the goals")]
-    feedback = await message_to(bot, client, first_line(
-        "Your coaching period ends on {end}. How useful was the coaching for you? "
-        "1 = not at all, 5 = very useful.", end="su 20.12.2026",
-    )[:30])  # fmt: skip
+    feedback = await message_to(bot, client, FI(ASK_FEEDBACK, end="su 20.12.2026"))  # fmt: skip
 
     # The client's feedback: a tap and a few words.
     asked = await client.press("4", message=feedback, expect="edit")
@@ -428,11 +432,9 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
     assert steps.text is not None
     assert steps.text.startswith(FI("All goals evaluated: {reached} of {total} reached.",
                                     reached=1, total=2))  # fmt: skip
-    assert FI("⚠ Fewer than two goals were reached.")[:20] in steps.text
+    assert head(POINTED_OUT) in steps.text
     summary = await coach.say("Hakee logistiikan koulutukseen tammikuussa")
-    assert summary.text is not None and summary.text.startswith(first_line(
-        "Summary of the coaching period\n{client}"
-    ))  # fmt: skip
+    assert summary.text is not None and summary.text.startswith(head(REPORT))  # fmt: skip
     assert "1/2" in summary.text and "4/5 Sain paljon apua CV:n kanssa" in summary.text
     assert "Hakee logistiikan koulutukseen tammikuussa" in summary.text
     assert "⚠" not in summary.text  # next steps are recorded: the rule is met
@@ -446,11 +448,9 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
         assert review.evaluated_by == ids["coach"]
         statuses = [g.status for g in session.exec(select(Goal).order_by(Goal.id))]
     assert statuses == ["reached", "not_reached"]
-    to_worker = await message_to(
-        bot, worker, first_line("Summary of the coaching period\n{client}")
-    )
+    to_worker = await message_to(bot, worker, head(REPORT))
     assert "Sain paljon apua CV:n kanssa" in (to_worker.text or "")
-    await message_to(bot, client, first_line("Summary of the coaching period\n{client}"))
+    await message_to(bot, client, head(REPORT))
     # The prompt's button is spent: evaluating again is refused.
     assert await sweep(bot, datetime(2026, 12, 19, 9, 0, tzinfo=HKI)) == 0
 
@@ -463,8 +463,9 @@ async def test_skipping_next_steps_leaves_the_warning_in_the_report(bot: Harness
         period = session.exec(select(ServicePeriod)).one()
         period.planned_end = date(2026, 11, 27)
         session.add(period)
+        return period.id
 
-    bot.db.call(end_on)
+    period_id = bot.db.call(end_on)
     await add_goal(coach, "Working-life skills", "Opin ajanhallintaa", "Kalenteri käytössä",
                    "button:No target date", first=True)  # fmt: skip
     assert await sweep(bot, datetime(2026, 11, 27, 9, 0, tzinfo=HKI)) == 2
@@ -479,7 +480,7 @@ async def test_skipping_next_steps_leaves_the_warning_in_the_report(bot: Harness
         "A job-coaching period should end with at least two goals or results reached, "
         "or concrete next steps."
     ).strip() in (summary.text or "")
-    report = await message_to(bot, worker, first_line("Summary of the coaching period\n{client}"))
+    report = await message_to(bot, worker, head(REPORT))
     assert "⚠" in (report.text or "") and FI("not given yet") in (report.text or "")
     with bot.db.session() as session:
         keys = [
@@ -489,7 +490,5 @@ async def test_skipping_next_steps_leaves_the_warning_in_the_report(bot: Harness
             )
         ]
     assert sorted(keys) == sorted(
-        f"period-report:{1 if False else keys[0].split(':')[1]}:{p}"
-        for p in (ids["client"], ids["caseworker"])
+        f"period-report:{period_id}:{person}" for person in (ids["client"], ids["caseworker"])
     )
-    del ids

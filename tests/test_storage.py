@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from storage import audit, invites, meetings, outbox, people
+from storage import audit, goals, invites, meetings, outbox, people
 from storage.db import Database
 from storage.invites import RedeemOutcome
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
@@ -60,11 +60,21 @@ def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: 
             place=None,
         )
         outbox.schedule(session, recipient_id=client.id, kind="t", message="m", key="k", due_at=NOW)
+        period = people.add_period(
+            session, client_id=client.id, program_key="job-coaching", start=NOW.date()
+        )
+        goal = goals.add_goal(
+            session, coach, client.id, area="documents", text="CV", criterion="CV valmis",
+            target_date=None, now=NOW,
+        )  # fmt: skip
+        checkin, _ = goals.open_round(session, client.id, NOW)
+        goals.record_answer(session, client, checkin.id, goal.id, score=3, done=False, now=NOW)
+        goals.review_of(session, period.id).feedback_score = 4
 
     database = Database(empty_database_url)
     database.call(fill)
     database.dispose()
-    for gone in ("alert", "meeting", "outbox"):
+    for gone in ("goal", "alert", "meeting", "outbox"):
         downgrade(empty_database_url, "-1")
         tables = _tables(empty_database_url)
         assert gone not in tables and "person" in tables
