@@ -62,32 +62,35 @@ def period_end(period: ServicePeriod):  # type: ignore[no-untyped-def]
 
 
 def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
-    """The coach's evaluation prompt and the client's feedback question, once per period."""
+    """The coach's evaluation prompt and the client's feedback question, once per period.
+
+    A period is marked prompted in the same transaction, so the minute's query only sees
+    periods still waiting, and two bot processes cannot both prompt (the outbox keys)."""
     today = now.astimezone(tz).date()
     lo, hi = today - LOOKBACK, today + timedelta(days=7)
-    periods = session.exec(
-        select(ServicePeriod).where(
+    waiting = session.exec(
+        select(ServicePeriod)
+        .outerjoin(PeriodReview, col(PeriodReview.period_id) == ServicePeriod.id)
+        .where(
             or_(
                 col(ServicePeriod.planned_end).between(lo, hi),
                 col(ServicePeriod.ended_on).between(lo, hi),
-            )
+            ),
+            col(PeriodReview.prompted_at).is_(None),
         )
     ).all()
     queued = 0
-    for period in periods:
+    for period in waiting:
         end = period_end(period)
         assert end is not None and period.id is not None
-        due = evaluation_due(end, tz)
-        if due > now:
+        if evaluation_due(end, tz) > now:
             continue
         client = session.get(Person, period.client_id)
         if client is None or client.role != Role.CLIENT.value:
             continue
-        review = session.get(PeriodReview, period.id)
+        review = goals.review_of(session, period.id)
         period_goals = goals.period_goals(session, period)
-        evaluated = review is not None and review.evaluated_at is not None
-        key = f"goal-eval:{period.id}"
-        if client.coach_id and period_goals and not evaluated and not _queued(session, key):
+        if client.coach_id and review.evaluated_at is None:
             outbox.schedule(
                 session,
                 recipient_id=client.coach_id,
@@ -100,15 +103,13 @@ def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
                     "open": sum(g.status == GoalStatus.OPEN.value for g in period_goals),
                 },
                 buttons=[[{"text": EVALUATE_BUTTON, "data": f"ev:{period.id}:go"}]],
-                key=key,
+                key=f"goal-eval:{period.id}",
                 due_at=now,
                 priority=Priority.REMINDER,
                 quiet=True,
             )
             queued += 1
-        key = f"feedback:{period.id}"
-        feedback_given = review is not None and review.feedback_at is not None
-        if client.active and not feedback_given and not _queued(session, key):
+        if client.active and review.feedback_at is None:
             outbox.schedule(
                 session,
                 recipient_id=client.id,  # type: ignore[arg-type]
@@ -116,18 +117,15 @@ def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
                 message=ASK_FEEDBACK,
                 params={"end": on(end)},
                 buttons=[[{"text": str(n), "data": f"fb:{period.id}:{n}"} for n in range(1, 6)]],
-                key=key,
+                key=f"feedback:{period.id}",
                 due_at=now,
                 priority=Priority.REMINDER,
                 quiet=True,
             )
             queued += 1
+        review.prompted_at = now
+        session.add(review)
     return queued
-
-
-def _queued(session: Session, key: str) -> bool:
-    found = select(outbox.OutboxMessage.id).where(outbox.OutboxMessage.idempotency_key == key)
-    return session.exec(found).first() is not None
 
 
 # --- the coach's evaluation --------------------------------------------------------------

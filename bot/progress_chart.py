@@ -83,7 +83,7 @@ _BADGE_FACE = "#dcfce7"
 _BADGE_INK = "#14532d"
 
 _SCORES = (1, 2, 3, 4, 5)
-_DONE_Y = 5.6  # "done" sits above the 1..5 scale, on its own labelled tick
+_DONE_Y = 5.9  # "done" sits above the 1..5 scale, on its own labelled tick
 _FONT_FAMILY = "DejaVu Sans"  # bundled with matplotlib; covers Finnish and Swedish letters
 _ELLIPSIS = "…"
 _LINESPACING = 1.25
@@ -245,13 +245,13 @@ def _draw_goal(
 def _style_axes(axes: Axes, done_label: str) -> None:
     """The fixed 1..5 scale plus the 'done' row, light grid, no chart junk."""
     axes.set_facecolor(_BACKGROUND)
-    axes.set_ylim(0.6, 6.0)
+    axes.set_ylim(0.6, 6.3)
     fonts = {"fontsize": _points(_TICK_PX), "fontfamily": _FONT_FAMILY, "color": _INK}
     axes.set_yticks([*_SCORES, _DONE_Y], [*map(str, _SCORES), done_label], **fonts)
     axes.tick_params(axis="both", length=6, width=1.5, pad=8, colors=_INK)
     axes.get_yticklabels()[-1].set_color(_DONE)
     axes.grid(axis="y", color=_GRID, linewidth=1.2)
-    axes.axhline(5.3, color=_GRID, linewidth=1.2, linestyle=(0, (4, 4)))
+    axes.axhline(5.45, color=_GRID, linewidth=1.2, linestyle=(0, (4, 4)))
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.rules.goals import (
@@ -203,8 +204,13 @@ def open_round(session: Session, client_id: int, due_at: datetime) -> tuple[Chec
     if found is not None:
         return found, False
     row = CheckIn(client_id=client_id, due_at=due_at, created_at=due_at)
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # another bot process opening the same round wins
+            session.add(row)
+    except IntegrityError:
+        return session.exec(
+            select(CheckIn).where(CheckIn.client_id == client_id, CheckIn.due_at == due_at)
+        ).one(), False
     return row, True
 
 

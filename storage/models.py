@@ -376,6 +376,8 @@ class PeriodReview(SQLModel, table=True):
     feedback_score: int | None = None
     feedback_text: str | None = Field(default=None, max_length=1000)
     feedback_at: datetime | None = None
+    # When the coach's evaluation prompt and the client's feedback question were queued.
+    prompted_at: datetime | None = None
 
 
 __all__ = [

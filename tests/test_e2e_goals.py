@@ -25,6 +25,7 @@ from storage.models import (
     AuditEntry,
     CheckIn,
     CheckInAnswer,
+    CheckInPlan,
     Goal,
     OutboxMessage,
     PeriodReview,
@@ -387,6 +388,14 @@ async def test_closing_editing_and_the_check_in_time(bot: Harness) -> None:
     assert ask.text == FI("How often?")
     saved = await client.press(FI("Every two weeks"), message=ask, expect="message")
     assert saved.text == FI("Saved. The next check-in is on {next}.", next="ke 25.11. klo 14.00")
+    with bot.db.session() as session:
+        plan = session.get(CheckInPlan, ids["client"])
+        assert plan is not None
+        assert (plan.weekday, plan.at_time, plan.every_weeks, plan.updated_by) == (
+            2, "14:00", 2, ids["client"],
+        )  # fmt: skip
+    listing = await client.reply()
+    assert "joka toinen keskiviikko klo 14.00" in (listing.text or "")
     # Free text between buttons is not swallowed by /goals: it reaches the other handlers.
     reply = await client.say("mitä kuuluu")
     assert reply.text != FI("Please choose with the buttons above, or /cancel to stop.")
@@ -492,3 +501,31 @@ async def test_skipping_next_steps_leaves_the_warning_in_the_report(bot: Harness
     assert sorted(keys) == sorted(
         f"period-report:{period_id}:{person}" for person in (ids["client"], ids["caseworker"])
     )
+
+
+async def test_the_chart_speaks_the_viewers_language(bot: Harness) -> None:
+    coach = bot.add(Role.COACH, "Karin Coach", language="sv")
+    client = bot.add(Role.CLIENT, "Matti Meikäläinen", coach=coach, program="job-search")
+    coach_chat = bot.fake.chat(bot.link(coach))
+    bot.fake.chat(bot.link(client))
+
+    def goal(session):  # type: ignore[no-untyped-def]
+        from storage import goals
+        from storage.models import Person
+
+        owner = session.get(Person, coach)
+        goals.add_goal(
+            session, owner, client, area="networks", text="Kartoitan verkostoni",
+            criterion="10 nimeä listalla", target_date=None, now=MONDAY_9.astimezone(UTC),
+        )  # fmt: skip
+
+    bot.db.call(goal)
+    picker = await coach_chat.say("/progress")
+    assert picker.text == translator("sv")("Progress chart: which client?")
+    picture = await coach_chat.press("Matti Meikäläinen", message=picker, expect="message")
+    assert picture.caption == translator("sv")(
+        "{client}: progress. 1 = not at all, 5 = very well, ★ = done.", client="Matti Meikäläinen"
+    )
+    assert picture.photo is not None and png_size(picture.photo.data or b"") == (
+        WIDTH_PX, height_px(1),
+    )  # fmt: skip
