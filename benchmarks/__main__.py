@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 
-from benchmarks import outbox
+from benchmarks import goals, outbox
 
 
 async def main(quick: bool) -> None:
@@ -29,6 +29,9 @@ async def main(quick: bool) -> None:
             print("tick postgresql: skipped,", postgres_available())
     except ImportError:
         print("tick postgresql: skipped (tests package not importable)")
+    sizes = (50, 500) if quick else (500, 5000)
+    print("goals sweep sqlite:", json.dumps(goals.sweep_cost(outbox.sqlite_url, sizes)))
+    print("goals chart:", json.dumps(goals.chart_cost()))
     limited = await outbox.within_limits(10_000 // scale, 2_000 // scale)
     print("within limits:", json.dumps(limited))
 

@@ -10,17 +10,27 @@ outbox (the first question, the reminder) and the handler (the questions that fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from bot.rules.goals import REMIND_AFTER, GoalStatus, latest_occurrence
+from bot.rules.goals import REMIND_AFTER, GoalStatus, Plan, latest_occurrence
 from messages.i18n import N_
 from messages.render import lines
 from storage import goals, outbox
-from storage.models import CheckIn, CheckInPlan, Goal, Person, Priority, Role
+from storage.models import (
+    CheckIn,
+    CheckInPlan,
+    Goal,
+    PeriodStatus,
+    Person,
+    Priority,
+    Role,
+    ServicePeriod,
+)
 
 QUESTION = N_(
     "🎯 Goal {n}/{total}: {goal}\nReached when: {criterion}\n\n"
@@ -32,6 +42,10 @@ DONE_BUTTON = N_("✓ Done")
 SKIP_BUTTON = N_("Skip ▶")
 # A check-in missed by a longer outage than this is not sent late; the next one comes.
 CATCH_UP = timedelta(hours=12)
+# At most this many rounds are opened in one transaction.
+BATCH = 200
+# A new round needs this much room after the one before (a time changed on the day).
+MIN_GAP = timedelta(days=3)
 # Rounds older than this are not reminded any more (a week has a new round anyway).
 REMIND_WINDOW = timedelta(days=7)
 
@@ -77,49 +91,79 @@ def ref(client_id: int) -> str:
     return f"checkin:{client_id}"
 
 
-def queue_rounds(session: Session, now: datetime, tz: ZoneInfo) -> int:
-    """Open the round that is due for every client with open goals; returns how many.
+def queue_rounds(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) -> int:
+    """Open the round that is due for clients with open goals; returns how many (at most
+    `limit`, so one transaction stays short; the job runs again while a batch is full).
 
-    Due instants are computed in Python from the plans; one query then finds the rounds
-    already open, so a minute's run costs two queries however many clients there are.
+    Due instants are computed in Python from the plans; a few queries then find the rounds
+    already open, the clients with open goals and a running period, so a minute's run costs
+    the same few queries however many clients there are.
     """
-    rows = session.exec(
-        select(CheckInPlan)
+    plans = session.exec(
+        select(
+            CheckInPlan.client_id,
+            CheckInPlan.weekday,
+            CheckInPlan.at_time,
+            CheckInPlan.every_weeks,
+            CheckInPlan.anchor,
+            CheckInPlan.updated_at,
+        )
         .join(Person, col(Person.id) == CheckInPlan.client_id)
         .where(col(Person.active), Person.role == Role.CLIENT.value)
     ).all()
     due: dict[int, datetime] = {}
-    for plan in rows:
-        instant = latest_occurrence(goals.plan_rule(plan), now, tz)
+    for client_id, weekday, at_time, every_weeks, anchor, updated_at in plans:
+        hour, minute = (int(part) for part in at_time.split(":"))
+        instant = latest_occurrence(Plan(weekday, time(hour, minute), every_weeks, anchor), now, tz)
         # Not for an instant before the plan was chosen, nor long past (a restart after
         # a long outage does not ask last week's questions).
-        if instant is not None and instant >= plan.updated_at and now - instant <= CATCH_UP:
-            due[plan.client_id] = instant
+        if instant is not None and instant >= updated_at and now - instant <= CATCH_UP:
+            due[client_id] = instant
     if not due:
         return 0
-    opened_already = set(
+    # A round in the last few days (e.g. the time was changed on the day) is enough.
+    recent: dict[int, list[datetime]] = {}
+    for client_id, due_at in session.exec(
+        select(CheckIn.client_id, CheckIn.due_at).where(
+            col(CheckIn.client_id).in_(due), CheckIn.due_at > now - CATCH_UP - MIN_GAP
+        )
+    ):
+        recent.setdefault(client_id, []).append(due_at)
+    waiting = {
+        client_id: instant
+        for client_id, instant in due.items()
+        if not any(instant - MIN_GAP < seen <= instant for seen in recent.get(client_id, []))
+    }
+    if not waiting:
+        return 0
+    today = now.astimezone(tz).date()
+    running = set(
         session.exec(
-            select(CheckIn.client_id, CheckIn.due_at).where(
-                col(CheckIn.client_id).in_(due), CheckIn.due_at >= now - CATCH_UP
+            select(ServicePeriod.client_id).where(
+                col(ServicePeriod.client_id).in_(waiting),
+                ServicePeriod.status == PeriodStatus.ACTIVE.value,
+                or_(col(ServicePeriod.planned_end).is_(None), ServicePeriod.planned_end >= today),
+                col(ServicePeriod.ended_on).is_(None),
             )
         ).all()
     )
-    with_goals = set(
-        session.exec(
-            select(Goal.client_id)
-            .where(col(Goal.client_id).in_(due), Goal.status == GoalStatus.OPEN.value)
-            .distinct()
-        ).all()
-    )
+    open_goals: dict[int, list[Goal]] = {}
+    for goal in session.exec(
+        select(Goal)
+        .where(col(Goal.client_id).in_(running), Goal.status == GoalStatus.OPEN.value)
+        .order_by(col(Goal.id))
+    ):
+        open_goals.setdefault(goal.client_id, []).append(goal)
     opened = 0
-    for client_id, instant in due.items():
-        if (client_id, instant) in opened_already or client_id not in with_goals:
+    for client_id, instant in waiting.items():
+        asked = open_goals.get(client_id)
+        if not asked or opened >= limit:
             continue
         checkin, created = goals.open_round(session, client_id, instant)
-        first = next_question(session, checkin) if created else None
-        if first is None:
+        if not created:
             continue
-        ask = wrapped(START, first)
+        assert checkin.id is not None
+        ask = wrapped(START, question(checkin.id, asked[0], 1, len(asked)))
         outbox.schedule(
             session,
             recipient_id=client_id,
@@ -181,6 +225,7 @@ class AnswerResult:
     goal: Goal
     score: int | None
     done: bool
+    following: Question | None  # the round's next question; None when all are answered
 
 
 def answer(
@@ -199,19 +244,22 @@ def answer(
     )
     if saved is None:
         return None
-    return AnswerResult(saved.goal, score, done)
+    checkin = session.get(CheckIn, checkin_id)
+    assert checkin is not None
+    return AnswerResult(saved.goal, score, done, next_question(session, checkin))
 
 
-def following(session: Session, client: Person, checkin_id: int) -> Question | None:
-    """After an answer (and its comment or skip): the round's next question, if any."""
-    checkin = goals.round_for(session, client, checkin_id)
-    return None if checkin is None else next_question(session, checkin)
+def answered_goal(session: Session, client: Person, checkin_id: int, goal_id: int) -> Goal | None:
+    """The goal, if this client has answered it in this round (words may follow)."""
+    if goals.round_for(session, client, checkin_id) is None:
+        return None
+    if goal_id not in goals.answers_in(session, checkin_id):
+        return None
+    return session.get(Goal, goal_id)
 
 
 def comment(
     session: Session, client: Person, checkin_id: int, goal_id: int, text: str, now: datetime
-) -> Question | bool | None:
-    """Save the few words; returns the next question, None when done, False if refused."""
-    if goals.record_comment(session, client, checkin_id, goal_id, text, now) is None:
-        return False
-    return following(session, client, checkin_id)
+) -> bool:
+    """Save the few words to the client's own answer; False if it is not theirs."""
+    return goals.record_comment(session, client, checkin_id, goal_id, text, now) is not None

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.rules.goals import digest_due, fell
+from bot.rules.goals import REMIND_AFTER, digest_due, fell
 from messages.i18n import N_
 from messages.render import lines, on
 from storage import goals, outbox
@@ -30,14 +30,18 @@ CHANGE = N_("{previous} → {score}/5")
 FELL = N_("{previous} → {score}/5 ⚠ fell {steps} steps")
 DONE = N_("✓ done")
 NOT_ANSWERED = N_("⚠ not answered")
+NOT_YET = N_("no answer yet")  # a round younger than a day is not marked
 LATEST = timedelta(hours=10)  # a digest not queued by 18.00 that day waits for next week
 
 
 def _answer_line(
-    goal: Goal, answer: goals.HistoryPoint | None, previous: goals.HistoryPoint | None
+    goal: Goal,
+    answer: goals.HistoryPoint | None,
+    previous: goals.HistoryPoint | None,
+    fresh: bool,
 ) -> tuple[str, dict[str, Any]]:
     if answer is None:
-        value: tuple[str, dict[str, Any]] = (NOT_ANSWERED, {})
+        value: tuple[str, dict[str, Any]] = (NOT_YET, {}) if fresh else (NOT_ANSWERED, {})
     elif answer.done:
         value = (DONE, {})
     elif previous is not None and previous.score is not None:
@@ -50,7 +54,7 @@ def _answer_line(
 
 
 def client_lines(
-    session: Session, client: Person, week_start: datetime, week_end: datetime
+    session: Session, client: Person, week_start: datetime, week_end: datetime, now: datetime
 ) -> list[tuple[str, dict[str, Any]]]:
     """The client's goals in last week's rounds; empty when they had no round that week."""
     assert client.id is not None
@@ -64,6 +68,7 @@ def client_lines(
     if not rounds:
         return []
     first_due = min(r.due_at for r in rounds)
+    fresh = now - max(r.due_at for r in rounds) < REMIND_AFTER
     answers = goals.history(session, client.id)
     out: list[tuple[str, dict[str, Any]]] = [(CLIENT_LINE, {"client": client.display_name})]
     for goal in goals.goals_of(session, client.id):
@@ -74,7 +79,7 @@ def client_lines(
             continue
         latest = in_week[-1] if in_week else None
         before = [p for p in points if p.due_at < (latest.due_at if latest else first_due)]
-        out.append(_answer_line(goal, latest, before[-1] if before else None))
+        out.append(_answer_line(goal, latest, before[-1] if before else None, fresh))
     return out if len(out) > 1 else []
 
 
@@ -87,8 +92,17 @@ def queue_digests(session: Session, now: datetime, tz: ZoneInfo) -> int:
         return 0
     week_start = datetime.combine(covered, datetime.min.time(), tzinfo=tz)
     week_end = week_start + timedelta(weeks=1)
+    # Only coaches with a client who had a round that week: one query, not one per coach.
+    with_rounds = (
+        select(Person.coach_id)
+        .join(CheckIn, col(CheckIn.client_id) == Person.id)
+        .where(CheckIn.due_at >= week_start, CheckIn.due_at < week_end)
+        .distinct()
+    )
     coaches = session.exec(
-        select(Person).where(Person.role == Role.COACH.value, col(Person.active))
+        select(Person).where(
+            Person.role == Role.COACH.value, col(Person.active), col(Person.id).in_(with_rounds)
+        )
     ).all()
     queued = 0
     for coach in coaches:
@@ -108,7 +122,7 @@ def queue_digests(session: Session, now: datetime, tz: ZoneInfo) -> int:
         ).all()
         items: list[tuple[str, dict[str, Any]]] = []
         for client in clients:
-            items.extend(client_lines(session, client, week_start, week_end))
+            items.extend(client_lines(session, client, week_start, week_end, now))
         if not items:
             continue
         outbox.schedule(

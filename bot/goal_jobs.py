@@ -5,32 +5,52 @@ end-of-period prompts. The state lives in the database, so a restart only catche
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 from telegram.ext import Application, ContextTypes
 
-from bot.checkins import queue_reminders, queue_rounds
+from bot.checkins import BATCH, queue_reminders, queue_rounds
 from bot.goal_digest import queue_digests
 from bot.period_review import queue_period_ends
 from bot.services import SERVICES_KEY, Services
 
 INTERVAL = timedelta(minutes=1)
+log = logging.getLogger(__name__)
 
 
 def sweep(session: Session, now: datetime, tz: ZoneInfo) -> int:
-    """How many messages were queued (so the outbox is woken)."""
-    return (
-        queue_rounds(session, now, tz)
-        + queue_reminders(session, now)
-        + queue_digests(session, now, tz)
-        + queue_period_ends(session, now, tz)
-    )
+    """Everything in one transaction (tests and benchmarks); the job runs the steps apart."""
+    return sum(step(session, now, tz) for step in STEPS)
+
+
+def _rounds(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    return queue_rounds(session, now, tz)
+
+
+def _reminders(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    return queue_reminders(session, now)
+
+
+STEPS = (_rounds, _reminders, queue_digests, queue_period_ends)
 
 
 async def run_once(services: Services) -> int:
-    done = await services.db.run(sweep, services.now(), services.settings.tz)
+    """Each step in its own short transaction, so one failing step (or a long batch)
+    never holds back the others; rounds go in batches until none are left."""
+    now, tz = services.now(), services.settings.tz
+    done = 0
+    for step in STEPS:
+        try:
+            while True:
+                made = await services.db.run(step, now, tz)
+                done += made
+                if step is not _rounds or made < BATCH:
+                    break
+        except Exception:
+            log.exception("goals job step %s failed", step.__name__)
     if done:
         services.wake_outbox()
     return done

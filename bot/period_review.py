@@ -28,7 +28,15 @@ from bot.rules.goals import (
 from messages.i18n import N_
 from messages.render import lines, msg, on
 from storage import audit, goals, outbox
-from storage.models import Goal, PeriodReview, Person, Priority, Role, ServicePeriod
+from storage.models import (
+    Goal,
+    PeriodReview,
+    PeriodStatus,
+    Person,
+    Priority,
+    Role,
+    ServicePeriod,
+)
 
 EVALUATE = N_(
     "{client}'s period ends on {end}. Please evaluate the goals: {total} in all, {open} still open."
@@ -62,28 +70,31 @@ def period_end(period: ServicePeriod):  # type: ignore[no-untyped-def]
 
 
 def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
-    """The coach's evaluation prompt and the client's feedback question, once per period.
+    """The coach's evaluation prompt and the client's feedback question, once per end date.
 
-    A period is marked prompted in the same transaction, so the minute's query only sees
-    periods still waiting, and two bot processes cannot both prompt (the outbox keys)."""
+    The review row remembers the end date it prompted for, so the minute's query only sees
+    periods still waiting, and a period extended afterwards is prompted again at its new
+    end. A suspended period waits; an ended one uses the day it really ended."""
     today = now.astimezone(tz).date()
     lo, hi = today - LOOKBACK, today + timedelta(days=7)
     waiting = session.exec(
-        select(ServicePeriod)
+        select(ServicePeriod, PeriodReview)
         .outerjoin(PeriodReview, col(PeriodReview.period_id) == ServicePeriod.id)
         .where(
             or_(
                 col(ServicePeriod.planned_end).between(lo, hi),
                 col(ServicePeriod.ended_on).between(lo, hi),
             ),
-            col(PeriodReview.prompted_at).is_(None),
+            ServicePeriod.status != PeriodStatus.SUSPENDED.value,
         )
     ).all()
     queued = 0
-    for period in waiting:
+    for period, found_review in waiting:
         end = period_end(period)
-        assert end is not None and period.id is not None
-        if evaluation_due(end, tz) > now:
+        assert period.id is not None
+        if end is None or not lo <= end <= hi or evaluation_due(end, tz) > now:
+            continue
+        if found_review is not None and found_review.prompted_end == end:
             continue
         client = session.get(Person, period.client_id)
         if client is None or client.role != Role.CLIENT.value:
@@ -103,7 +114,7 @@ def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
                     "open": sum(g.status == GoalStatus.OPEN.value for g in period_goals),
                 },
                 buttons=[[{"text": EVALUATE_BUTTON, "data": f"ev:{period.id}:go"}]],
-                key=f"goal-eval:{period.id}",
+                key=f"goal-eval:{period.id}:{end.isoformat()}",
                 due_at=now,
                 priority=Priority.REMINDER,
                 quiet=True,
@@ -117,13 +128,13 @@ def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
                 message=ASK_FEEDBACK,
                 params={"end": on(end)},
                 buttons=[[{"text": str(n), "data": f"fb:{period.id}:{n}"} for n in range(1, 6)]],
-                key=f"feedback:{period.id}",
+                key=f"feedback:{period.id}:{end.isoformat()}",
                 due_at=now,
                 priority=Priority.REMINDER,
                 quiet=True,
             )
             queued += 1
-        review.prompted_at = now
+        review.prompted_end = end
         session.add(review)
     return queued
 
@@ -137,6 +148,7 @@ class Evaluation:
     client: Person
     goals: list[Goal]
     next_goal: Goal | None
+    evaluated: bool  # the count is recorded and the summary sent: the evaluation is final
 
     @property
     def reached(self) -> int:
@@ -151,8 +163,10 @@ def evaluation(session: Session, coach: Person, period_id: int) -> Evaluation | 
     assert client is not None
     found = goals.period_goals(session, period)
     waiting = [g for g in found if g.status == GoalStatus.OPEN.value]
+    review = session.get(PeriodReview, period_id)
+    evaluated = review is not None and review.evaluated_at is not None
     audit.record(session, "period.evaluation.view", actor_id=coach.id, subject_id=period_id)
-    return Evaluation(period, client, found, waiting[0] if waiting else None)
+    return Evaluation(period, client, found, waiting[0] if waiting else None, evaluated)
 
 
 def finish(
@@ -162,9 +176,11 @@ def finish(
 
     Returns the evaluation and whether the job-coaching rule is left unmet."""
     found = evaluation(session, coach, period_id)
-    if found is None:
+    if found is None or found.next_goal is not None:
         return None
     review = goals.review_of(session, period_id)
+    if review.evaluated_at is not None:
+        return None  # final: a second press (another process, an old button) sends nothing
     review.goals_total, review.goals_reached = len(found.goals), found.reached
     if next_steps is not None:
         review.next_steps = " ".join(next_steps.split())[:1000] or None
@@ -175,14 +191,19 @@ def finish(
         detail=f"{found.reached}/{len(found.goals)}",
     )  # fmt: skip
     report = report_params(session, found.period, review)
-    recipients = [found.client.id, found.client.caseworker_id]
-    for recipient in filter(None, recipients):
+    # The warning is for the caseworker (and the coach), not a reproach to the client.
+    for recipient, params in (
+        (found.client.id, {**report, "warning": ""}),
+        (found.client.caseworker_id, report),
+    ):
+        if recipient is None:
+            continue
         outbox.schedule(
             session,
             recipient_id=recipient,
             kind="period_report",
             message=REPORT,
-            params=report,
+            params=params,
             key=f"period-report:{period_id}:{recipient}",
             due_at=now,
             priority=Priority.NOTICE,
@@ -245,42 +266,61 @@ def client_period(session: Session, client: Person, period_id: int) -> ServicePe
 def record_feedback_score(
     session: Session, client: Person, period_id: int, score: int, now: datetime
 ) -> bool:
-    if client_period(session, client, period_id) is None or not 1 <= score <= 5:
+    """The tap; if the summary already went out, the feedback follows it at once (words
+    written later follow in a second note)."""
+    period = client_period(session, client, period_id)
+    if period is None or not 1 <= score <= 5:
         return False
     review = goals.review_of(session, period_id)
     review.feedback_score, review.feedback_at = score, now
     session.add(review)
     audit.record(session, "period.feedback", actor_id=client.id, subject_id=period_id, at=now)
+    _note_if_reported(session, client, period, review, now, "score")
     return True
 
 
 def record_feedback_text(
     session: Session, client: Person, period_id: int, text: str | None, now: datetime
 ) -> bool:
-    """The few words (or none); if the summary already went out, the feedback follows it."""
+    """The few words (or Skip, None)."""
     period = client_period(session, client, period_id)
     if period is None:
         return False
     review = goals.review_of(session, period_id)
     if review.feedback_score is None:
         return False
-    if text is not None:
-        review.feedback_text = " ".join(text.split())[:FEEDBACK_MAX] or None
+    words = " ".join((text or "").split())[:FEEDBACK_MAX] or None
+    if words is None:
+        return True
+    review.feedback_text = words
     session.add(review)
-    if review.evaluated_at is not None:
-        end = period_end(period)
-        for recipient in filter(None, (client.caseworker_id, client.coach_id)):
-            outbox.schedule(
-                session,
-                recipient_id=recipient,
-                kind="feedback_note",
-                message=FEEDBACK_NOTE,
-                params={
-                    "client": client.display_name,
-                    "end": on(end) if end else "",
-                    "feedback": feedback_value(review),
-                },
-                key=f"feedback-note:{period_id}:{recipient}:{now.isoformat()}",
-                due_at=now,
-            )
+    _note_if_reported(session, client, period, review, now, "text")
     return True
+
+
+def _note_if_reported(
+    session: Session,
+    client: Person,
+    period: ServicePeriod,
+    review: PeriodReview,
+    now: datetime,
+    part: str,
+) -> None:
+    """Feedback given after the summary went out goes to the caseworker and the coach."""
+    if review.evaluated_at is None:
+        return  # the summary will carry it
+    end = period_end(period)
+    for recipient in filter(None, (client.caseworker_id, client.coach_id)):
+        outbox.schedule(
+            session,
+            recipient_id=recipient,
+            kind="feedback_note",
+            message=FEEDBACK_NOTE,
+            params={
+                "client": client.display_name,
+                "end": on(end) if end else "",
+                "feedback": feedback_value(review),
+            },
+            key=f"feedback-note:{period.id}:{recipient}:{part}",
+            due_at=now,
+        )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import inspect
+
+from telegram import Update
+from telegram.ext import Application, TypeHandler
 
 from handlers import (
     absence,
@@ -25,10 +28,14 @@ from handlers import (
     schedule,
     settings,
     stop,
+    ui,
 )
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
+    # Before everything: a person who starts something else is no longer answering a
+    # question that waited for their text (see handlers.ui.Awaiting).
+    application.add_handler(TypeHandler(Update, ui.moved_on), group=-1)
     # One group: the first handler that matches takes the update, so fallback goes last.
     modules = (
         attendance,
@@ -54,6 +61,12 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     for module in modules:
         # Modules with conversations build fresh handlers per Application (their state
         # must not be shared between two bots in one process); the others are stateless.
-        made = module.make_handlers() if hasattr(module, "make_handlers") else module.HANDLERS
+        make = getattr(module, "make_handlers", None)
+        if make is None:
+            made = module.HANDLERS
+        elif inspect.signature(make).parameters:
+            made = make(application)  # its filters read the Application's user_data
+        else:
+            made = make()
         application.add_handlers(made)
     application.add_error_handler(errors.on_error)

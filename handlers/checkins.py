@@ -14,6 +14,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -27,15 +28,17 @@ from bot import checkins, period_review
 from bot.access import acting_person, refuse_button, reply, t_for
 from bot.rules.goals import COMMENT_MAX, FEEDBACK_MAX
 from bot.services import services_of
-from messages.i18n import Translator, translator
+from handlers.ui import Awaiting, expect_text, text_done
+from messages.i18n import N_, Translator, translator
 from messages.render import render, render_buttons
 from storage.models import Person, Role
 
-CHECKIN = re.compile(r"^ci:(\d{1,12}):(\d{1,12}):([1-5]|d|skip)$")
+CHECKIN = re.compile(r"^ci:(\d{1,12}):(\d{1,12}):([1-5]|d|w)$")
 FEEDBACK = re.compile(r"^fb:(\d{1,12}):([1-5]|skip)$")
 COMMENT, FEEDBACK_TEXT = range(2)
 COMMENT_FOR = "checkins.comment_for"
 FEEDBACK_FOR = "checkins.feedback_for"
+WORDS_BUTTON = N_("✍ Add a few words")
 
 
 def _data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
@@ -46,6 +49,8 @@ def _data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
 def _forget(context: ContextTypes.DEFAULT_TYPE) -> None:
     _data(context).pop(COMMENT_FOR, None)
     _data(context).pop(FEEDBACK_FOR, None)
+    text_done(context, "checkins")
+    text_done(context, "feedback")
 
 
 def _skip(t: Translator, data: str) -> InlineKeyboardMarkup:
@@ -62,41 +67,59 @@ async def _client(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person 
     return person
 
 
+def _markup(q: checkins.Question, language: str) -> InlineKeyboardMarkup:
+    rows = render_buttons(q.buttons, language) or []
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
 async def send_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, client: Person, q: checkins.Question | None
 ) -> None:
     """The next question of the round, or thanks when all are answered."""
     t = translator(client.language)
+    chat = update.effective_chat
+    assert chat is not None
     if q is None:
-        await reply(update, t("Thank you! That was all. Your coach sees your answers."))
+        await chat.send_message(t("Thank you! That was all. Your coach sees your answers."))
         return
     tz = services_of(context).settings.tz
-    rows = render_buttons(q.buttons, client.language) or []
-    markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-    await reply(update, render(q.message, q.params, client.language, tz), reply_markup=markup)
+    text = render(q.message, q.params, client.language, tz)
+    await chat.send_message(text, reply_markup=_markup(q, client.language))
 
 
 # --- check-ins ---------------------------------------------------------------------------
 async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A tap answers the question at once and the next one follows; words are optional,
+    asked only when the client taps "Add a few words"."""
     query = update.callback_query
     assert query is not None
     match = CHECKIN.match(query.data or "")
-    client = await _client(update, context) if match else None
-    if match is None or client is None:
-        if match is None:
-            await refuse_button(update, context, await acting_person(update, context))
+    if match is None:
+        await refuse_button(update, context, await acting_person(update, context))
+        return ConversationHandler.END
+    client = await _client(update, context)
+    if client is None:
         return ConversationHandler.END
     checkin_id, goal_id, value = int(match[1]), int(match[2]), match[3]
     services = services_of(context)
     t = translator(client.language)
-    if value == "skip":
+    if value == "w":
+        goal = await services.db.run(checkins.answered_goal, client, checkin_id, goal_id)
+        if goal is None:
+            await refuse_button(update, context, client)
+            return ConversationHandler.END
         _forget(context)
-        following = await services.db.run(checkins.following, client, checkin_id)
+        _data(context)[COMMENT_FOR] = (checkin_id, goal_id)
+        expect_text(context, "checkins")
+        await query.answer()
         await query.edit_message_reply_markup(None)
-        await send_question(update, context, client, following)
-        return ConversationHandler.END
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message(
+            t("Write a few words about “{goal}”. (/cancel to stop)", goal=goal.text)
+        )
+        return COMMENT
     result = await services.db.run(
         checkins.answer, client, checkin_id, goal_id, value, services.now()
     )
@@ -106,42 +129,35 @@ async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     answer = t("✓ done") if result.done else f"{result.score}/5"
     await query.answer()
     await query.edit_message_text(
-        t(
-            "🎯 {goal}\nYour answer: {answer}\n\n"
-            "Want to add a few words? Write them now, or tap Skip.",
-            goal=result.goal.text,
-            answer=answer,
+        t("🎯 {goal}\nYour answer: {answer}", goal=result.goal.text, answer=answer),
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(t(WORDS_BUTTON), callback_data=f"ci:{checkin_id}:{goal_id}:w")]]
         ),
-        reply_markup=_skip(t, f"ci:{checkin_id}:{goal_id}:skip"),
     )
-    _forget(context)
-    _data(context)[COMMENT_FOR] = (checkin_id, goal_id)
-    return COMMENT
+    await send_question(update, context, client, result.following)
+    return ConversationHandler.END
 
 
 async def on_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     person = await acting_person(update, context)
-    target = _data(context).pop(COMMENT_FOR, None)
+    target = _data(context).get(COMMENT_FOR)
     message = update.effective_message
     if person is None or target is None or message is None:
+        _forget(context)
         return ConversationHandler.END
     t = translator(person.language)
     text = (message.text or "").strip()
     if len(text) > COMMENT_MAX:
-        _data(context)[COMMENT_FOR] = target
         await reply(
             update, t("That is too long. Please write at most {n} characters.", n=COMMENT_MAX)
         )
         return COMMENT
     services = services_of(context)
-    following = await services.db.run(
+    saved = await services.db.run(
         checkins.comment, person, target[0], target[1], text, services.now()
     )
-    if following is False:
-        await reply(update, t("Stopped. Nothing was recorded."))
-        return ConversationHandler.END
-    await reply(update, t("Saved."))
-    await send_question(update, context, person, following or None)
+    _forget(context)
+    await reply(update, t("Saved. Thank you!") if saved else t("Stopped. Nothing was recorded."))
     return ConversationHandler.END
 
 
@@ -187,19 +203,20 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     )
     _forget(context)
     _data(context)[FEEDBACK_FOR] = period_id
+    expect_text(context, "feedback")
     return FEEDBACK_TEXT
 
 
 async def on_feedback_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     person = await acting_person(update, context)
-    period_id = _data(context).pop(FEEDBACK_FOR, None)
+    period_id = _data(context).get(FEEDBACK_FOR)
     message = update.effective_message
     if person is None or period_id is None or message is None:
+        _forget(context)
         return ConversationHandler.END
     t = translator(person.language)
     text = (message.text or "").strip()
     if len(text) > FEEDBACK_MAX:
-        _data(context)[FEEDBACK_FOR] = period_id
         await reply(
             update, t("That is too long. Please write at most {n} characters.", n=FEEDBACK_MAX)
         )
@@ -208,6 +225,7 @@ async def on_feedback_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     saved = await services.db.run(
         period_review.record_feedback_text, person, period_id, text, services.now()
     )
+    _forget(context)
     if not saved:
         await reply(update, t("Stopped. Nothing was recorded."))
         return ConversationHandler.END
@@ -240,8 +258,11 @@ TEXT = filters.TEXT & ~filters.COMMAND
 OTHER = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
 
-def make_handlers() -> list[Any]:
-    """Fresh handler objects for each Application (conversation state is per bot)."""
+def make_handlers(application: Application) -> list[Any]:  # type: ignore[type-arg]
+    """Fresh handler objects for each Application (conversation state is per bot); a text
+    is taken only while this flow is the one that asked for it last."""
+    comment = TEXT & Awaiting(application, "checkins")
+    feedback = TEXT & Awaiting(application, "feedback")
     presses = [
         CallbackQueryHandler(on_checkin, pattern=r"^ci:"),
         CallbackQueryHandler(on_feedback, pattern=r"^fb:"),
@@ -252,13 +273,13 @@ def make_handlers() -> list[Any]:
             states={
                 COMMENT: [
                     *presses,
-                    MessageHandler(TEXT, on_comment),
-                    MessageHandler(OTHER, text_expected),
+                    MessageHandler(comment, on_comment),
+                    MessageHandler(OTHER & Awaiting(application, "checkins"), text_expected),
                 ],
                 FEEDBACK_TEXT: [
                     *presses,
-                    MessageHandler(TEXT, on_feedback_text),
-                    MessageHandler(OTHER, text_expected),
+                    MessageHandler(feedback, on_feedback_text),
+                    MessageHandler(OTHER & Awaiting(application, "feedback"), text_expected),
                 ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },

@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -26,7 +27,7 @@ from bot import goal_texts, period_review
 from bot.access import acting_person, refuse_button, reply, t_for
 from bot.rules.goals import EVIDENCE_MAX, FEEDBACK_MAX, GoalStatus, needs_next_steps
 from bot.services import services_of
-from handlers.ui import show
+from handlers.ui import Awaiting, expect_text, show, text_done
 from messages.i18n import translator
 from messages.render import render
 from storage import goals
@@ -35,6 +36,7 @@ from storage.models import Person, Role
 PRESS = re.compile(r"^ev:(\d{1,12}):(?:(go|skip)|(\d{1,12}):(r|p|n))$")
 EVIDENCE, NEXT_STEPS = range(2)
 STATE = "evaluation.state"
+OWNER = "evaluation"
 STATUSES = {"r": GoalStatus.REACHED, "p": GoalStatus.PARTLY, "n": GoalStatus.NOT_REACHED}
 
 
@@ -52,15 +54,27 @@ async def _coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person |
 
 
 async def step(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, coach: Person, period_id: int
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    coach: Person,
+    period_id: int,
+    *,
+    new: bool = False,
 ) -> int:
-    """Ask about the next open goal, or for the next steps when all are evaluated."""
+    """Ask about the next open goal, or for the next steps when all are evaluated.
+
+    From the prompt (`new`) the steps come as new messages, so the prompt keeps its
+    button: after /cancel or a pause the coach continues from it."""
     services = services_of(context)
     t = translator(coach.language)
     found = await services.db.run(period_review.evaluation, coach, period_id)
     if found is None:
-        _data(context).pop(STATE, None)
+        _forget(context)
         await reply(update, t("This is no longer available to you."))
+        return ConversationHandler.END
+    if found.evaluated:
+        _forget(context)
+        await reply(update, t("This period is evaluated already; the summary was sent."))
         return ConversationHandler.END
     if found.next_goal is not None:
         goal = found.next_goal
@@ -89,8 +103,10 @@ async def step(
                 latest=goal_texts.answer_text(points[-1] if points else None, t),
             ),
             InlineKeyboardMarkup(rows),
+            new=new,
         )
         _data(context)[STATE] = {"period": period_id}
+        text_done(context, OWNER)
         return ConversationHandler.END
     unmet = needs_next_steps(found.period.program_key, found.reached, None)
     text = t("All goals evaluated: {reached} of {total} reached.", reached=found.reached,
@@ -106,8 +122,9 @@ async def step(
     skip = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t("Skip ▶"), callback_data=f"ev:{period_id}:skip")]]
     )
-    await show(update, text, skip)
+    await show(update, text, skip, new=new)
     _data(context)[STATE] = {"period": period_id, "expect": "next_steps"}
+    expect_text(context, OWNER)
     return NEXT_STEPS
 
 
@@ -124,7 +141,7 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     t = translator(coach.language)
     period_id = int(match[1])
     if match[2] == "go":
-        return await step(update, context, coach, period_id)
+        return await step(update, context, coach, period_id, new=True)
     if match[2] == "skip":
         return await _finish(update, context, coach, period_id, None)
     goal_id, status = int(match[3]), STATUSES[match[4]]
@@ -134,6 +151,7 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await refuse_button(update, context, coach)
         return ConversationHandler.END
     _data(context)[STATE] = {"period": period_id, "goal": goal_id, "status": status.value}
+    expect_text(context, OWNER)
     await show(
         update,
         t(
@@ -162,10 +180,10 @@ async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         goals.close_goal, coach, state["goal"], GoalStatus(state["status"]), text, services.now()
     )
     if closed is None:
-        _data(context).pop(STATE, None)
+        _forget(context)
         await reply(update, t("This is no longer available to you."))
         return ConversationHandler.END
-    return await step(update, context, coach, state["period"])
+    return await step(update, context, coach, state["period"], new=True)
 
 
 async def on_next_steps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -201,22 +219,21 @@ async def _finish(
         done = period_review.finish(session, coach, period_id, next_steps, services.now())
         if done is None:
             return None
-        found, unmet = done
+        found, _unmet = done
         review = goals.review_of(session, period_id)
-        return period_review.report_params(session, found.period, review), unmet
+        return period_review.report_params(session, found.period, review)
 
     saved = await services.db.run(save)
-    _data(context).pop(STATE, None)
+    _forget(context)
     if saved is None:
         await reply(update, t("This is no longer available to you."))
         return ConversationHandler.END
-    params, _unmet = saved
     services.wake_outbox()
     if update.callback_query is not None:
         await update.callback_query.edit_message_reply_markup(None)  # reply() answers it
-    summary = render(period_review.REPORT, params, coach.language, services.settings.tz)
-    await reply(update, summary)
-    await reply(update, t("Recorded. The summary went to the client and the caseworker."))
+    summary = render(period_review.REPORT, saved, coach.language, services.settings.tz)
+    done = t("Recorded. The summary went to the client and the caseworker.")
+    await reply(update, f"{summary}\n\n{done}")
     return ConversationHandler.END
 
 
@@ -230,7 +247,7 @@ async def text_expected(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """/cancel: what is evaluated stays; the prompt's button continues later."""
-    _data(context).pop(STATE, None)
+    _forget(context)
     person = await acting_person(update, context)
     t = t_for(update, context, person)
     await reply(update, t("Paused. The goals evaluated so far are saved; continue from the "
@@ -239,29 +256,37 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def timed_out(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _forget(context)
+
+
+def _forget(context: ContextTypes.DEFAULT_TYPE) -> None:
     _data(context).pop(STATE, None)
+    text_done(context, OWNER)
 
 
 TEXT = filters.TEXT & ~filters.COMMAND
 OTHER = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
 
-def make_handlers() -> list[Any]:
-    """Fresh handler objects for each Application (conversation state is per bot)."""
+def make_handlers(application: Application) -> list[Any]:  # type: ignore[type-arg]
+    """Fresh handler objects for each Application (conversation state is per bot); a text
+    is taken only while the evaluation is the flow that asked for it last."""
     press = CallbackQueryHandler(on_press, pattern=r"^ev:")
+    text = TEXT & Awaiting(application, OWNER)
+    other = OTHER & Awaiting(application, OWNER)
     return [
         ConversationHandler(
             entry_points=[press],
             states={
                 EVIDENCE: [
                     press,
-                    MessageHandler(TEXT, on_evidence),
-                    MessageHandler(OTHER, text_expected),
+                    MessageHandler(text, on_evidence),
+                    MessageHandler(other, text_expected),
                 ],
                 NEXT_STEPS: [
                     press,
-                    MessageHandler(TEXT, on_next_steps),
-                    MessageHandler(OTHER, text_expected),
+                    MessageHandler(text, on_next_steps),
+                    MessageHandler(other, text_expected),
                 ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },

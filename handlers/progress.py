@@ -22,6 +22,9 @@ from messages.i18n import translator
 from storage import goals, people
 from storage.models import Person, Role
 
+PER_PICTURE = 4  # 4 panels: 1080 × 2010 px
+MAX_PICTURES = 3
+
 
 def series_of(found: goals.Overview, language: str, tz: ZoneInfo) -> list[GoalSeries]:
     """Each goal's answers on the local day of the round they belong to."""
@@ -53,16 +56,23 @@ async def send_chart(
         await chat.send_message(t("There are no goals yet, so there is nothing to draw."))
         return
     series = series_of(found, viewer.language, services.settings.tz)
-    png = await asyncio.to_thread(
-        render_progress, found.client.display_name, series, viewer.language
-    )
+    # Open goals first; at most PER_PICTURE panels a picture, so Telegram, which shrinks a
+    # photo to 2560 px on its long side, never makes the text too small to read.
+    series.sort(key=lambda s: s.closed is not None)
+    chunks = [series[i : i + PER_PICTURE] for i in range(0, len(series), PER_PICTURE)]
+    chunks = chunks[:MAX_PICTURES]
     caption = (
         t("Your progress. 1 = not at all, 5 = very well, ★ = done.")
         if viewer.id == client_id
         else t("{client}: progress. 1 = not at all, 5 = very well, ★ = done.",
                client=found.client.display_name)
     )  # fmt: skip
-    await chat.send_photo(InputFile(png, filename="progress.png"), caption=caption)
+    for n, chunk in enumerate(chunks, start=1):
+        png = await asyncio.to_thread(
+            render_progress, found.client.display_name, chunk, viewer.language
+        )
+        part = f" ({n}/{len(chunks)})" if len(chunks) > 1 else ""
+        await chat.send_photo(InputFile(png, filename="progress.png"), caption=caption + part)
 
 
 @for_roles(Role.COACH, Role.CLIENT, command="progress")

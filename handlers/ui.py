@@ -3,7 +3,8 @@ the Back / Cancel row."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application, ContextTypes, filters
 
 from messages.i18n import Translator
 
@@ -30,3 +31,67 @@ def nav_row(t: Translator, prefix: str, *, back: bool = True) -> list[InlineKeyb
     if back:
         row.insert(0, InlineKeyboardButton("◀ " + t("Back"), callback_data=f"{prefix}:back"))
     return row
+
+
+# --- who is waiting for this person's next text ------------------------------------------
+AWAITING = "coachbot.awaiting_text"
+# The buttons of each flow that waits for text: a press of any other button, or any
+# command but /cancel, means the person moved on, and their next text is not the answer.
+OWNER_PREFIXES = {
+    "goals": ("gl:",),
+    "checkins": ("ci:",),
+    "feedback": ("fb:",),
+    "evaluation": ("ev:",),
+}
+
+
+def expect_text(context: ContextTypes.DEFAULT_TYPE, owner: str) -> None:
+    """Mark `owner` as the flow this person's next text belongs to (the latest ask wins)."""
+    assert context.user_data is not None
+    context.user_data[AWAITING] = owner
+
+
+def text_done(context: ContextTypes.DEFAULT_TYPE, owner: str) -> None:
+    data = context.user_data
+    if data is not None and data.get(AWAITING) == owner:
+        data.pop(AWAITING, None)
+
+
+class Awaiting(filters.MessageFilter):
+    """Passes a text only to the flow that asked for it last.
+
+    Conversations waiting for text are tried in registration order; without this, one
+    left waiting (a comment, evidence) would take a text meant for a flow started after
+    it. The filter reads the person's user_data through the Application (filters get no
+    context), so a stale waiting state lets the text fall through to the right handler.
+    """
+
+    def __init__(self, application: Application, owner: str) -> None:  # type: ignore[type-arg]
+        super().__init__(name=f"Awaiting({owner})")
+        self._application = application
+        self._owner = owner
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        if user is None:
+            return False
+        data = self._application.user_data.get(user.id)
+        return bool(data) and data.get(AWAITING) == self._owner
+
+
+async def moved_on(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler (group -1): forget who waits for text once the person
+    starts something else, so the text reaches the flow they are in now."""
+    data = context.user_data
+    owner = data.get(AWAITING) if data else None
+    if owner is None or data is None:
+        return
+    query = update.callback_query
+    if query is not None:
+        if not (query.data or "").startswith(OWNER_PREFIXES.get(owner, ())):
+            data.pop(AWAITING, None)
+        return
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    if text.startswith("/") and not text.startswith("/cancel"):
+        data.pop(AWAITING, None)

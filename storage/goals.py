@@ -6,7 +6,7 @@ anything else returns None and changes nothing. Views and changes are audited (i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -76,6 +76,7 @@ def add_goal(
     criterion: str,
     target_date: date | None,
     now: datetime,
+    tz: ZoneInfo,
 ) -> Goal | None:
     """A new open goal; a goal without a criterion cannot be followed, so it is refused."""
     client = client_for(session, coach, client_id)
@@ -97,7 +98,7 @@ def add_goal(
         updated_at=now,
     )
     session.add(goal)
-    ensure_plan(session, client_id, now)
+    ensure_plan(session, client_id, now, tz)
     session.flush()
     audit.record(session, "goal.add", actor_id=coach.id, subject_id=goal.id, at=now)
     return goal
@@ -135,7 +136,12 @@ def close_goal(
 ) -> Goal | None:
     """Reached / partly / not reached, with the evidence that shows it."""
     goal = goal_for(session, coach, goal_id)
-    if goal is None or coach.role != Role.COACH.value or status == GoalStatus.OPEN:
+    if (
+        goal is None
+        or coach.role != Role.COACH.value
+        or status == GoalStatus.OPEN
+        or goal.status != GoalStatus.OPEN.value  # an old button must not rewrite a result
+    ):
         return None
     evidence = _clean(evidence, EVIDENCE_MAX)
     if not evidence:
@@ -150,7 +156,7 @@ def close_goal(
 
 
 # --- the check-in plan -------------------------------------------------------------------
-def ensure_plan(session: Session, client_id: int, now: datetime) -> CheckInPlan:
+def ensure_plan(session: Session, client_id: int, now: datetime, tz: ZoneInfo) -> CheckInPlan:
     """A client with goals is asked weekly; until someone chooses, on Mondays at 10.00."""
     plan = session.get(CheckInPlan, client_id)
     if plan is None:
@@ -159,11 +165,20 @@ def ensure_plan(session: Session, client_id: int, now: datetime) -> CheckInPlan:
             weekday=DEFAULT_WEEKDAY,
             at_time=DEFAULT_TIME.strftime("%H:%M"),
             every_weeks=1,
-            anchor=now.date(),
+            anchor=first_day(DEFAULT_WEEKDAY, DEFAULT_TIME, now, tz),
             updated_at=now,
         )
         session.add(plan)
     return plan
+
+
+def first_day(weekday: int, at: time, now: datetime, tz: ZoneInfo) -> date:
+    """The next local date with this weekday whose time `at` is still ahead."""
+    local = now.astimezone(tz)
+    ahead = (weekday - local.weekday()) % 7
+    if ahead == 0 and local.time() >= at:
+        ahead = 7
+    return local.date() + timedelta(days=ahead)
 
 
 def plan_rule(plan: CheckInPlan) -> Plan:
@@ -186,10 +201,11 @@ def set_plan(
     if client_for(session, actor, client_id) is None:
         return None
     Plan(weekday, at, every_weeks, now.date())  # validates
-    plan = ensure_plan(session, client_id, now)
+    plan = ensure_plan(session, client_id, now, tz)
     plan.weekday, plan.at_time, plan.every_weeks = weekday, at.strftime("%H:%M"), every_weeks
-    # The new rhythm starts from this week: the first check-in is the next chosen day.
-    plan.anchor, plan.updated_at, plan.updated_by = now.astimezone(tz).date(), now, actor.id
+    # The new rhythm starts on the next chosen day, every one or two weeks from it.
+    plan.anchor = first_day(weekday, at, now, tz)
+    plan.updated_at, plan.updated_by = now, actor.id
     session.add(plan)
     audit.record(session, "checkin.plan", actor_id=actor.id, subject_id=client_id, at=now)
     return plan
@@ -322,10 +338,18 @@ def history(session: Session, client_id: int) -> dict[int, list[HistoryPoint]]:
 
 # --- the end of a period -----------------------------------------------------------------
 def review_of(session: Session, period_id: int) -> PeriodReview:
-    review = session.get(PeriodReview, period_id)
-    if review is None:
-        review = PeriodReview(period_id=period_id)
-        session.add(review)
+    """The period's review row, locked for this transaction (PostgreSQL: FOR UPDATE), so the
+    coach's evaluation and the client's feedback never miss each other."""
+    review = session.get(PeriodReview, period_id, with_for_update=True)
+    if review is not None:
+        return review
+    try:
+        with session.begin_nested():  # another process may create it at the same moment
+            session.add(PeriodReview(period_id=period_id))
+    except IntegrityError:
+        pass
+    review = session.get(PeriodReview, period_id, with_for_update=True, populate_existing=True)
+    assert review is not None
     return review
 
 
@@ -359,6 +383,7 @@ class Overview:
     history: dict[int, list[HistoryPoint]]
     plan: CheckInPlan | None
     period: ServicePeriod | None
+    evaluate_period_id: int | None  # a period prompted for evaluation and not yet evaluated
 
 
 def overview(session: Session, viewer: Person, client_id: int) -> Overview | None:
@@ -374,4 +399,19 @@ def overview(session: Session, viewer: Person, client_id: int) -> Overview | Non
         history(session, client_id),
         session.get(CheckInPlan, client_id),
         people.current_period(session, client_id),
+        awaiting_evaluation(session, client_id) if viewer.role == Role.COACH.value else None,
     )
+
+
+def awaiting_evaluation(session: Session, client_id: int) -> int | None:
+    """The client's period whose end was prompted but whose goals are not evaluated yet."""
+    return session.exec(
+        select(ServicePeriod.id)
+        .join(PeriodReview, col(PeriodReview.period_id) == ServicePeriod.id)
+        .where(
+            ServicePeriod.client_id == client_id,
+            col(PeriodReview.prompted_end).is_not(None),
+            col(PeriodReview.evaluated_at).is_(None),
+        )
+        .order_by(col(ServicePeriod.start_date).desc())
+    ).first()

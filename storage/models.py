@@ -376,8 +376,9 @@ class PeriodReview(SQLModel, table=True):
     feedback_score: int | None = None
     feedback_text: str | None = Field(default=None, max_length=1000)
     feedback_at: datetime | None = None
-    # When the coach's evaluation prompt and the client's feedback question were queued.
-    prompted_at: datetime | None = None
+    # The end date the coach's evaluation prompt and the client's feedback question were
+    # queued for: a period extended afterwards is prompted again at its new end.
+    prompted_end: date | None = None
 
 
 __all__ = [

@@ -65,7 +65,7 @@ def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: 
         )
         goal = goals.add_goal(
             session, coach, client.id, area="documents", text="CV", criterion="CV valmis",
-            target_date=None, now=NOW,
+            target_date=None, now=NOW, tz=UTC,
         )  # fmt: skip
         checkin, _ = goals.open_round(session, client.id, NOW)
         goals.record_answer(session, client, checkin.id, goal.id, score=3, done=False, now=NOW)

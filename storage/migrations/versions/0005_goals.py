@@ -103,7 +103,7 @@ def upgrade() -> None:
         sa.Column("feedback_score", sa.Integer(), nullable=True),
         sa.Column("feedback_text", sa.String(length=1000), nullable=True),
         sa.Column("feedback_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("prompted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("prompted_end", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["evaluated_by"],
             ["person.id"],
