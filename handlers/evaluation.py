@@ -290,7 +290,7 @@ def make_handlers(application: Application) -> list[Any]:  # type: ignore[type-a
                 ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },
-            fallbacks=[CommandHandler("cancel", stop)],
+            fallbacks=[CommandHandler("cancel", stop, filters=Awaiting(application, OWNER))],
             allow_reentry=True,
             conversation_timeout=3600,
             name="evaluation",

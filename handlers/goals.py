@@ -728,10 +728,10 @@ def make_handlers(application: Application) -> list[Any]:  # type: ignore[type-a
         ConversationHandler(
             entry_points=[CommandHandler("goals", start, filters=filters.ChatType.PRIVATE), press],
             states={
-                TYPING: [press, CommandHandler("cancel", cancel), MessageHandler(typed, on_text)],
+                TYPING: [press, MessageHandler(typed, on_text)],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel, filters=Awaiting(application, OWNER))],
             allow_reentry=True,
             conversation_timeout=3600,
             name="goals",

@@ -66,17 +66,17 @@ class Awaiting(filters.MessageFilter):
     context), so a stale waiting state lets the text fall through to the right handler.
     """
 
-    def __init__(self, application: Application, owner: str) -> None:  # type: ignore[type-arg]
-        super().__init__(name=f"Awaiting({owner})")
+    def __init__(self, application: Application, *owners: str) -> None:  # type: ignore[type-arg]
+        super().__init__(name=f"Awaiting({', '.join(owners)})")
         self._application = application
-        self._owner = owner
+        self._owners = frozenset(owners)
 
     def filter(self, message: Message) -> bool:
         user = message.from_user
         if user is None:
             return False
         data = self._application.user_data.get(user.id)
-        return bool(data) and data.get(AWAITING) == self._owner
+        return bool(data) and data.get(AWAITING) in self._owners
 
 
 async def moved_on(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

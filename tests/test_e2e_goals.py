@@ -5,6 +5,7 @@ the coach's digest, /progress pictures, the end of a period, and who may see wha
 
 from __future__ import annotations
 
+import logging
 import struct
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from bot.checkins import REMIND, START
 from bot.fakeapi.conversation import Conversation
 from bot.fakeapi.models import BotMessage
 from bot.goal_digest import DIGEST
-from bot.period_review import ASK_FEEDBACK, REPORT
+from bot.period_review import ASK_FEEDBACK, FEEDBACK_NOTE, REPORT
 from bot.progress_chart import WIDTH_PX, height_px
 from handlers.goals import TOLD_CLIENT_ADDED, TOLD_CLIENT_CLOSED
 from messages.i18n import translator
@@ -47,6 +48,18 @@ POINTED_OUT = (
     "goals or results reached, or concrete next steps. Please write the next steps agreed "
     "with the client."
 )
+
+
+@pytest.fixture(autouse=True)
+def no_handler_errors(caplog: pytest.LogCaptureFixture):  # type: ignore[no-untyped-def]
+    """A handler or job that fails (a double-answered button, say) fails the test."""
+    yield
+    failed = [
+        f"{r.name}: {r.getMessage()}"
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and r.name.startswith(("coachbot", "bot", "handlers"))
+    ]
+    assert not failed
 
 
 @pytest.fixture
@@ -92,12 +105,19 @@ def head(msgid: str) -> str:
 
 
 async def add_goal(
-    coach: Conversation, area: str, text: str, criterion: str, target: str, *, first: bool
+    coach: Conversation,
+    area: str,
+    text: str,
+    criterion: str,
+    target: str,
+    *,
+    first: bool,
+    client: str = "Matti Meikäläinen",
 ) -> BotMessage:
     """The coach's /goals → client → add → area → goal → criterion → target."""
     listing = await coach.say("/goals")
     assert listing.text == FI("Goals: which client?")
-    listing = await coach.press("Matti Meikäläinen", message=listing)
+    listing = await coach.press(client, message=listing)
     if first:
         assert FI("No goals yet. Add the first one together with the client.") in (
             listing.text or ""
@@ -211,7 +231,7 @@ async def test_goals_check_ins_digest_and_progress(bot: Harness) -> None:
     thanks = await client.press("3", message=q2, expect="message")
     assert thanks.text == FI("Thank you! That was all. Your coach sees your answers.")
     after = await client.say("olen kipeä huomenna")  # not a comment: the absence flow's
-    assert after.text != FI("Saved. Thank you!")
+    assert after.text == FI("You have no upcoming meetings.")
     round1 = first_round = answers(bot)[0][0]
     assert answers(bot) == [
         (round1, first.id, 4, False, "Lähetin kaksi hakemusta"),
@@ -434,8 +454,25 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
     thanks = await client.say("Sain paljon apua CV:n kanssa")
     assert thanks.text == FI("Thank you for your feedback!")
 
-    # The coach evaluates: one reached, one not; the job-coaching rule is pointed out.
-    ask = await coach.press(FI("Evaluate the goals"), message=prompt)
+    # The coach starts, is interrupted, and continues from the prompt, which keeps its button.
+    ask = await coach.press(FI("Evaluate the goals"), message=prompt, expect="message")
+    assert "Haen 5 paikkaa" in (ask.text or "") and "1/2" in (ask.text or "")
+    assert prompt.button_texts == [FI("Evaluate the goals")]
+    await coach.press("✅ " + FI("Reached"), message=ask)
+    other = await coach.say("/goals")  # something else first: its text is its own
+    other = await coach.press("Matti Meikäläinen", message=other)
+    other = await coach.press("➕ " + FI("Add a goal"), message=other)
+    other = await coach.press(FI("Working-life skills"), message=other)
+    criterion = await coach.say("Opettelen kalenterin käytön")
+    assert criterion.text is not None and criterion.text.startswith(FI(
+        "How will you both see that it is reached? Write a criterion that can be checked, "
+        "e.g. “sends 5 applications by 15.12.”."
+    )[:20])  # fmt: skip
+    paused = await coach.say("/cancel")
+    assert paused.text == FI("Stopped. Nothing was changed.")
+    assert [g.status for g in stored_goals(bot)] == ["open", "open"]  # nothing taken
+    # The coach's /goals offers the evaluation too; the prompt's button works as well.
+    ask = await coach.press(FI("Evaluate the goals"), message=prompt, expect="message")
     assert "Haen 5 paikkaa" in (ask.text or "") and "1/2" in (ask.text or "")
     ask = await coach.press("✅ " + FI("Reached"), message=ask)
     nxt = await coach.say("5 hakemusta lähetetty, kopiot kansiossa")
@@ -448,6 +485,7 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
     assert head(POINTED_OUT) in steps.text
     summary = await coach.say("Hakee logistiikan koulutukseen tammikuussa")
     assert summary.text is not None and summary.text.startswith(head(REPORT))  # fmt: skip
+    assert summary.text.endswith(FI("Recorded. The summary went to the client and the caseworker."))
     assert "1/2" in summary.text and "4/5 Sain paljon apua CV:n kanssa" in summary.text
     assert "Hakee logistiikan koulutukseen tammikuussa" in summary.text
     assert "⚠" not in summary.text  # next steps are recorded: the rule is met
@@ -464,8 +502,15 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
     to_worker = await message_to(bot, worker, head(REPORT))
     assert "Sain paljon apua CV:n kanssa" in (to_worker.text or "")
     await message_to(bot, client, head(REPORT))
-    # The prompt's button is spent: evaluating again is refused.
+    # The evaluation is final: the prompt's button says so, and nothing is prompted again.
+    again = await coach.press(FI("Evaluate the goals"), message=prompt, expect="message")
+    assert again.text == FI("This period is evaluated already; the summary was sent.")
     assert await sweep(bot, datetime(2026, 12, 19, 9, 0, tzinfo=HKI)) == 0
+    with bot.db.session() as session:
+        reports = session.exec(
+            select(OutboxMessage).where(OutboxMessage.kind == "period_report")
+        ).all()
+    assert len(reports) == 2
 
 
 async def test_skipping_next_steps_leaves_the_warning_in_the_report(bot: Harness) -> None:
@@ -495,6 +540,27 @@ async def test_skipping_next_steps_leaves_the_warning_in_the_report(bot: Harness
     ).strip() in (summary.text or "")
     report = await message_to(bot, worker, head(REPORT))
     assert "⚠" in (report.text or "") and FI("not given yet") in (report.text or "")
+    # The client's copy has no warning: that is for the caseworker and the coach.
+    own = await message_to(bot, chats["client"], head(REPORT))
+    assert "⚠" not in (own.text or "") and "0/1" in (own.text or "")
+    # Feedback given after the summary follows it: the tap at once, the words after.
+    question = next(
+        m for m in chats["client"].messages if (m.text or "").startswith(head(ASK_FEEDBACK))
+    )
+    await chats["client"].press("2", message=question, expect="edit")
+    note = await message_to(bot, worker, head(FEEDBACK_NOTE))
+    assert note.text == FI(
+        FEEDBACK_NOTE, client="Matti Meikäläinen", end="pe 27.11.2026", feedback="2/5 "
+    )
+    await chats["client"].say("Liian lyhyt jakso")
+    note = await bot.fake.wait_for_message(
+        worker.user.id, predicate=lambda m: "Liian lyhyt jakso" in (m.text or "")
+    )
+    assert note.text == FI(
+        FEEDBACK_NOTE, client="Matti Meikäläinen", end="pe 27.11.2026",
+        feedback="2/5 Liian lyhyt jakso",
+    )  # fmt: skip
+    await message_to(bot, coach, head(FEEDBACK_NOTE))
     with bot.db.session() as session:
         keys = [
             r.idempotency_key
@@ -533,3 +599,87 @@ async def test_the_chart_speaks_the_viewers_language(bot: Harness) -> None:
     assert picture.photo is not None and png_size(picture.photo.data or b"") == (
         WIDTH_PX, height_px(1),
     )  # fmt: skip
+
+
+async def test_old_buttons_and_half_typed_goals_act_on_what_they_show(bot: Harness) -> None:
+    ids, chats = team(bot)
+    coach = chats["coach"]
+    aino = bot.add(Role.CLIENT, "Aino Asiakas", coach=ids["coach"], program="job-search")
+    aino_chat = bot.fake.chat(bot.link(aino))
+    await add_goal(coach, "Working-life skills", "Opin ajanhallintaa", "Kalenteri käytössä",
+                   "button:No target date", first=True, client="Aino Asiakas")  # fmt: skip
+    await message_to(bot, aino_chat, head(TOLD_CLIENT_ADDED))
+
+    # Half a goal for Matti, abandoned with Back; then Aino's goal gets a target date.
+    listing = await coach.say("/goals")
+    listing = await coach.press("Matti Meikäläinen", message=listing)
+    ask = await coach.press("➕ " + FI("Add a goal"), message=listing)
+    ask = await coach.press(FI("Job search: networks"), message=ask)
+    ask = await coach.say("Matin oma tavoite")
+    areas = await coach.press("◀ " + FI("Back"), message=ask)
+    listing = await coach.press("◀ " + FI("Back"), message=areas)
+    clients = await coach.press("◀ " + FI("Back"), message=listing)
+    listing = await coach.press("Aino Asiakas", message=clients)
+    view = await coach.press("1. Opin ajanhallintaa", message=listing)
+    ask = await coach.press("✏ " + FI("Change the target date"), message=view)
+    assert FI("When the period ends") not in ask.button_texts  # Aino's period has no end
+    done = await coach.press(FI("In a month"), message=ask, expect="message")
+    assert done.text == FI("Saved.")
+    [goal] = stored_goals(bot)
+    assert (goal.client_id, goal.text, goal.target_date) == (
+        aino, "Opin ajanhallintaa", date(2026, 12, 23),
+    )  # fmt: skip
+
+    # An old "how did it go?" for goal 1, pressed after goal 2 was opened: goal 1 it is.
+    view = await coach.reply()
+    dialog = await coach.press("✔ " + FI("Close the goal"), message=view)
+    await add_goal(coach, "Working-life skills", "Opin tiimityötä", "3 yhteistä tehtävää",
+                   "button:No target date", first=False, client="Aino Asiakas")  # fmt: skip
+    ask = await coach.press("◐ " + FI("Partly reached"), message=dialog)
+    await coach.say("Kalenteri käytössä osan viikosta")
+    first, second = stored_goals(bot)
+    assert (first.text, first.status) == ("Opin ajanhallintaa", "partly")
+    assert (second.text, second.status) == ("Opin tiimityötä", "open")
+    # The same old button again (replayed): a closed goal's result is not rewritten.
+    query = await forged(bot, coach, dialog, f"gl:s:{first.id}:reached")
+    assert (await coach.answer(query)).text == STALE
+    assert stored_goals(bot)[0].status == "partly"
+
+
+async def test_check_ins_follow_the_period(bot: Harness) -> None:
+    _, chats = team(bot, program="job-search")
+    await add_goal(chats["coach"], "Job search: networks", "Kartoitan verkostoni",
+                   "10 nimeä listalla", "button:No target date", first=True)  # fmt: skip
+
+    def set_end(day: date):  # type: ignore[no-untyped-def]
+        def change(session):  # type: ignore[no-untyped-def]
+            period = session.exec(select(ServicePeriod)).one()
+            period.planned_end = day
+            session.add(period)
+
+        bot.db.call(change)
+
+    set_end(date(2026, 11, 20))  # ended last Friday: no check-ins, only its end prompts
+    assert await sweep(bot, datetime(2026, 11, 23, 10, 0, tzinfo=HKI)) == 2
+    with bot.db.session() as session:
+        assert session.exec(select(CheckIn)).all() == []
+        kinds = {r.kind for r in session.exec(select(OutboxMessage))}
+    assert {"goal_evaluation", "feedback"} <= kinds
+    set_end(date(2027, 1, 29))  # extended: asked again from the next Monday
+    assert await sweep(bot, datetime(2026, 11, 30, 10, 0, tzinfo=HKI)) == 1
+    with bot.db.session() as session:
+        [checkin] = session.exec(select(CheckIn)).all()
+    assert checkin.due_at == datetime(2026, 11, 30, 10, tzinfo=HKI)
+    # The check-in time changed on the day of a round: no second round that day.
+    listing = await chats["client"].say("/goals")
+    ask = await chats["client"].press("🗓 " + FI("Check-in time"), message=listing)
+    ask = await chats["client"].press("Maanantai", message=ask)
+    ask = await chats["client"].press("14.00", message=ask)
+    await chats["client"].press(FI("Every week"), message=ask, expect="message")
+    assert await sweep(bot, datetime(2026, 11, 30, 14, 0, tzinfo=HKI)) == 0
+    assert await sweep(bot, datetime(2026, 12, 7, 14, 0, tzinfo=HKI)) == 2  # + the digest
+    with bot.db.session() as session:
+        due = [c.due_at for c in session.exec(select(CheckIn).order_by(CheckIn.id))]
+    assert due == [
+        datetime(2026, 11, 30, 10, tzinfo=HKI), datetime(2026, 12, 7, 14, tzinfo=HKI),
+    ]  # fmt: skip
