@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bot.checkins import BATCH, queue_rounds
 from bot.goal_jobs import sweep
 from bot.progress_chart import WIDTH_PX, GoalSeries, Point, height_px, render_progress
 from storage.db import Database
-from storage.models import CheckInPlan, Goal, Person, Role
+from storage.models import CheckInPlan, Goal, Person, Role, ServicePeriod
 
 HKI = ZoneInfo("Europe/Helsinki")
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=HKI).astimezone(UTC)
@@ -45,6 +46,11 @@ def add_clients(db: Database, n: int) -> None:
         session.flush()
         for client in clients:
             session.add(
+                ServicePeriod(
+                    client_id=client.id, program_key="job-search", start_date=date(2026, 11, 2)
+                )
+            )
+            session.add(
                 CheckInPlan(client_id=client.id, anchor=date(2026, 11, 16), updated_at=BEFORE)
             )
             for k in range(2):
@@ -64,6 +70,21 @@ def _timed(db: Database, now: datetime) -> tuple[float, int]:
     return time.perf_counter() - start, done
 
 
+def _due_minute(db: Database, now: datetime) -> tuple[float, float, int]:
+    """As the job runs it: rounds in batches, one transaction each, then the other steps.
+    Returns (total seconds, the longest transaction, rounds opened)."""
+    total, longest, opened = 0.0, 0.0, 0
+    while True:
+        start = time.perf_counter()
+        made = db.call(queue_rounds, now, HKI)
+        took = time.perf_counter() - start
+        total, longest, opened = total + took, max(longest, took), opened + made
+        if made < BATCH:
+            break
+    rest, _ = _timed(db, now)
+    return total + rest, max(longest, rest), opened
+
+
 def sweep_cost(make_url: Any, sizes: tuple[int, int] = (500, 5000)) -> dict[str, Any]:
     """Per-client milliseconds of an idle minute and of the due minute, small vs large."""
     out: dict[str, Any] = {}
@@ -71,13 +92,14 @@ def sweep_cost(make_url: Any, sizes: tuple[int, int] = (500, 5000)) -> dict[str,
         db = Database(make_url())
         add_clients(db, n)
         idle = min(_timed(db, MONDAY_10 - timedelta(minutes=m))[0] for m in (3, 2, 1))
-        due, opened = _timed(db, MONDAY_10)
+        due, longest, opened = _due_minute(db, MONDAY_10)
         assert opened == n, (opened, n)
         after = min(_timed(db, MONDAY_10 + timedelta(minutes=m))[0] for m in (1, 2, 3))
         db.dispose()
         out[str(n)] = {
             "idle_ms": round(idle * 1000, 1),
             "due_ms": round(due * 1000, 1),
+            "longest_transaction_ms": round(longest * 1000, 1),
             "after_due_ms": round(after * 1000, 1),
             "due_us_per_client": round(due / n * 1e6, 1),
         }

@@ -20,11 +20,12 @@ from sqlmodel import Session, col, select
 from bot.rules.goals import REMIND_AFTER, GoalStatus, Plan, latest_occurrence
 from messages.i18n import N_
 from messages.render import lines
-from storage import goals, outbox
+from storage import bulk, goals, outbox
 from storage.models import (
     CheckIn,
     CheckInPlan,
     Goal,
+    OutboxMessage,
     PeriodStatus,
     Person,
     Priority,
@@ -94,6 +95,7 @@ def ref(client_id: int) -> str:
 def queue_rounds(session: Session, now: datetime, tz: ZoneInfo, limit: int = BATCH) -> int:
     """Open the round that is due for clients with open goals; returns how many (at most
     `limit`, so one transaction stays short; the job runs again while a batch is full).
+    The rounds and their first questions go in two multi-row inserts.
 
     Due instants are computed in Python from the plans; a few queries then find the rounds
     already open, the clients with open goals and a running period, so a minute's run costs
@@ -147,38 +149,51 @@ def queue_rounds(session: Session, now: datetime, tz: ZoneInfo, limit: int = BAT
             )
         ).all()
     )
+    with_goals = set(
+        session.exec(
+            select(Goal.client_id)
+            .where(col(Goal.client_id).in_(running), Goal.status == GoalStatus.OPEN.value)
+            .distinct()
+        ).all()
+    )
+    batch = [(c, instant) for c, instant in waiting.items() if c in with_goals][:limit]
     open_goals: dict[int, list[Goal]] = {}
     for goal in session.exec(
         select(Goal)
-        .where(col(Goal.client_id).in_(running), Goal.status == GoalStatus.OPEN.value)
+        .where(
+            col(Goal.client_id).in_([c for c, _ in batch]),
+            Goal.status == GoalStatus.OPEN.value,
+        )
         .order_by(col(Goal.id))
     ):
         open_goals.setdefault(goal.client_id, []).append(goal)
-    opened = 0
-    for client_id, instant in waiting.items():
-        asked = open_goals.get(client_id)
-        if not asked or opened >= limit:
-            continue
-        checkin, created = goals.open_round(session, client_id, instant)
-        if not created:
-            continue
-        assert checkin.id is not None
-        ask = wrapped(START, question(checkin.id, asked[0], 1, len(asked)))
-        outbox.schedule(
-            session,
+    opened = bulk.insert_new(
+        session,
+        CheckIn,
+        [{"client_id": c, "due_at": instant, "created_at": instant} for c, instant in batch],
+        ("client_id", "due_at"),
+        returning=(CheckIn.id, CheckIn.client_id, CheckIn.due_at),
+    )
+    questions = []
+    for checkin_id, client_id, instant in opened:
+        asked = open_goals[client_id]
+        ask = wrapped(START, question(checkin_id, asked[0], 1, len(asked)))
+        row = OutboxMessage(
             recipient_id=client_id,
             kind="checkin",
             message=ask.message,
             params=ask.params,
             buttons=ask.buttons,
-            key=f"checkin:{checkin.id}:ask",
+            idempotency_key=f"checkin:{checkin_id}:ask",
             due_at=instant,
-            priority=Priority.REMINDER,
+            priority=int(Priority.REMINDER),
             quiet=True,
             object_ref=ref(client_id),
+            created_at=now,
         )
-        opened += 1
-    return opened
+        questions.append(row.model_dump(exclude={"id"}))
+    bulk.insert_new(session, OutboxMessage, questions, ("idempotency_key",))
+    return len(opened)
 
 
 def queue_reminders(session: Session, now: datetime) -> int:

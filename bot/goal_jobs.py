@@ -16,6 +16,7 @@ from bot.checkins import BATCH, queue_reminders, queue_rounds
 from bot.goal_digest import queue_digests
 from bot.period_review import queue_period_ends
 from bot.services import SERVICES_KEY, Services
+from storage import bulk
 
 INTERVAL = timedelta(minutes=1)
 log = logging.getLogger(__name__)
@@ -27,14 +28,26 @@ def sweep(session: Session, now: datetime, tz: ZoneInfo) -> int:
 
 
 def _rounds(session: Session, now: datetime, tz: ZoneInfo) -> int:
-    return queue_rounds(session, now, tz)
+    return queue_rounds(session, now, tz) if bulk.only_one(session, "goals:rounds") else 0
 
 
 def _reminders(session: Session, now: datetime, tz: ZoneInfo) -> int:
-    return queue_reminders(session, now)
+    return queue_reminders(session, now) if bulk.only_one(session, "goals:reminders") else 0
 
 
-STEPS = (_rounds, _reminders, queue_digests, queue_period_ends)
+def _digests(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    return queue_digests(session, now, tz) if bulk.only_one(session, "goals:digests") else 0
+
+
+def _period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    if not bulk.only_one(session, "goals:period-ends"):
+        return 0
+    return queue_period_ends(session, now, tz)
+
+
+# Each runs alone across bot processes (an advisory lock on PostgreSQL), in its own
+# transaction when the job runs.
+STEPS = (_rounds, _reminders, _digests, _period_ends)
 
 
 async def run_once(services: Services) -> int:

@@ -237,3 +237,21 @@ def test_audit_keeps_no_codes_or_names(db: Database) -> None:
     text = " ".join(f"{r.action} {r.detail}" for r in rows)
     assert {"person.add", "invite.create", "person.link"} <= {r.action for r in rows}
     assert code not in text and "Maija" not in text and "9100" not in text
+
+
+def test_the_migrations_build_exactly_the_tables_the_models_describe(
+    empty_database_url: str,
+) -> None:
+    """A column added to a model without a migration (or the other way) fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    upgrade(empty_database_url)
+    engine = sa.create_engine(empty_database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": False})
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
