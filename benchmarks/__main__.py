@@ -31,6 +31,18 @@ async def main(quick: bool) -> None:
         print("tick postgresql: skipped (tests package not importable)")
     sizes = (50, 500) if quick else (500, 5000)
     print("goals sweep sqlite:", json.dumps(goals.sweep_cost(outbox.sqlite_url, sizes)))
+    try:
+        from tests.databases import PostgresDatabases, postgres_available
+
+        if postgres_available() is None:
+            pg = PostgresDatabases()
+            try:
+                made = goals.sweep_cost(lambda: pg.create(migrated=True), sizes)
+                print("goals sweep postgresql:", json.dumps(made))
+            finally:
+                pg.close()
+    except ImportError:
+        pass
     print("goals chart:", json.dumps(goals.chart_cost()))
     limited = await outbox.within_limits(10_000 // scale, 2_000 // scale)
     print("within limits:", json.dumps(limited))
