@@ -67,6 +67,12 @@ async def bot(database_url: str):  # type: ignore[no-untyped-def]
     async with Harness(
         database_url, now=MONDAY_9.astimezone(UTC), COACHBOT_OUTBOX_INTERVAL=0.2
     ) as harness:
+        # The tests run the goals job by hand at the clock they set; the JobQueue's own
+        # runs (at start, then every minute) would race them for the same work.
+        assert harness.app is not None and harness.app.job_queue is not None
+        for name in ("goals-start", "goals"):
+            for job in harness.app.job_queue.get_jobs_by_name(name):
+                job.schedule_removal()
         yield harness
 
 
@@ -683,3 +689,14 @@ async def test_check_ins_follow_the_period(bot: Harness) -> None:
     assert due == [
         datetime(2026, 11, 30, 10, tzinfo=HKI), datetime(2026, 12, 7, 14, tzinfo=HKI),
     ]  # fmt: skip
+    # The extended period is prompted again at its new end (Friday 29.1.2027 at 09.00).
+    assert await sweep(bot, datetime(2027, 1, 29, 8, 59, tzinfo=HKI)) == 0
+    assert await sweep(bot, datetime(2027, 1, 29, 9, 0, tzinfo=HKI)) == 2
+    with bot.db.session() as session:
+        keys = sorted(
+            r.idempotency_key
+            for r in session.exec(
+                select(OutboxMessage).where(OutboxMessage.kind == "goal_evaluation")
+            )
+        )
+    assert [k.rsplit(":", 1)[1] for k in keys] == ["2026-11-20", "2027-01-29"]

@@ -88,3 +88,33 @@ def test_a_client_without_a_running_period_is_not_asked(database_url: str) -> No
         assert db.call(checkins.queue_rounds, MONDAY_10, HKI) == 0
     finally:
         db.dispose()
+
+
+async def test_a_bot_started_after_the_check_in_time_asks_at_once(database_url: str) -> None:
+    """The JobQueue's start run catches up: the state is in the database, not the queue."""
+    from bot.fakeapi import FakeTelegram
+    from storage.models import Person
+    from tests.harness import Harness
+
+    setup = Database(database_url)
+    add_clients(setup, 1)
+    fake = FakeTelegram()
+    await fake.start()
+    try:
+
+        def link(session):  # type: ignore[no-untyped-def]
+            client = session.exec(select(Person).where(Person.role == "client")).one()
+            client.telegram_user_id = 77_001
+            session.add(client)
+
+        fake.add_user(77_001, "Client")
+        setup.call(link)
+        # The bot was down at 10.00; it starts at 10.20.
+        later = MONDAY_10.replace(minute=20)
+        async with Harness(database_url, now=later, fake=fake, COACHBOT_OUTBOX_INTERVAL=0.2):
+            question = await fake.wait_for_message(77_001, timeout=10)
+            assert question.text is not None and "Goal 0" in question.text
+            assert question.button_texts[:5] == ["1", "2", "3", "4", "5"]
+    finally:
+        setup.dispose()
+        await fake.stop()
