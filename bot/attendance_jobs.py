@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from bot import jobs
 from bot.attendance import sweep
 from bot.services import SERVICES_KEY, Services
 
@@ -34,20 +35,5 @@ async def attendance_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def attach(application: Application) -> None:  # type: ignore[type-arg]
-    """Start the job: once at start (a restart loses nothing), then every minute.
-
-    The start run is its own one-off job: a repeating job added before the scheduler
-    starts skips a first run that is already past and waits a whole interval.
-    """
-    job_queue = application.job_queue
-    assert job_queue is not None
-    job_queue.run_once(
-        attendance_job, 0.0, name="attendance-start", job_kwargs={"misfire_grace_time": None}
-    )
-    job_queue.run_repeating(
-        attendance_job,
-        interval=INTERVAL,
-        first=INTERVAL,
-        name="attendance",
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-    )
+    """Once at start (a restart loses nothing), then every minute."""
+    jobs.every(application, attendance_job, INTERVAL, "attendance")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 from telegram.ext import Application, ContextTypes
 
+from bot import jobs
 from bot.checkins import BATCH, queue_reminders, queue_rounds
 from bot.goal_digest import queue_digests
 from bot.period_review import queue_period_ends
@@ -76,13 +77,4 @@ async def goals_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def attach(application: Application) -> None:  # type: ignore[type-arg]
     """Once at start (a restart loses nothing), then every minute."""
-    job_queue = application.job_queue
-    assert job_queue is not None
-    job_queue.run_once(goals_job, 0.0, name="goals-start", job_kwargs={"misfire_grace_time": None})
-    job_queue.run_repeating(
-        goals_job,
-        interval=INTERVAL,
-        first=INTERVAL,
-        name="goals",
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
-    )
+    jobs.every(application, goals_job, INTERVAL, "goals")

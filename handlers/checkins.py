@@ -138,25 +138,35 @@ async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ConversationHandler.END
 
 
-async def on_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def _take_text(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, limit: int, state: int
+) -> tuple[Person, Any, str] | int:
+    """The awaited text with what it answers, or the state to stay in (too long) or END."""
     person = await acting_person(update, context)
-    target = _data(context).get(COMMENT_FOR)
+    target = _data(context).get(key)
     message = update.effective_message
     if person is None or target is None or message is None:
         _forget(context)
         return ConversationHandler.END
-    t = translator(person.language)
     text = (message.text or "").strip()
-    if len(text) > COMMENT_MAX:
-        await reply(
-            update, t("That is too long. Please write at most {n} characters.", n=COMMENT_MAX)
-        )
-        return COMMENT
+    if len(text) > limit:
+        t = translator(person.language)
+        await reply(update, t("That is too long. Please write at most {n} characters.", n=limit))
+        return state
+    return person, target, text
+
+
+async def on_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    taken = await _take_text(update, context, COMMENT_FOR, COMMENT_MAX, COMMENT)
+    if isinstance(taken, int):
+        return taken
+    person, (checkin_id, goal_id), text = taken
     services = services_of(context)
     saved = await services.db.run(
-        checkins.comment, person, target[0], target[1], text, services.now()
+        checkins.comment, person, checkin_id, goal_id, text, services.now()
     )
     _forget(context)
+    t = translator(person.language)
     await reply(update, t("Saved. Thank you!") if saved else t("Stopped. Nothing was recorded."))
     return ConversationHandler.END
 
@@ -208,24 +218,16 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 
 
 async def on_feedback_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    person = await acting_person(update, context)
-    period_id = _data(context).get(FEEDBACK_FOR)
-    message = update.effective_message
-    if person is None or period_id is None or message is None:
-        _forget(context)
-        return ConversationHandler.END
-    t = translator(person.language)
-    text = (message.text or "").strip()
-    if len(text) > FEEDBACK_MAX:
-        await reply(
-            update, t("That is too long. Please write at most {n} characters.", n=FEEDBACK_MAX)
-        )
-        return FEEDBACK_TEXT
+    taken = await _take_text(update, context, FEEDBACK_FOR, FEEDBACK_MAX, FEEDBACK_TEXT)
+    if isinstance(taken, int):
+        return taken
+    person, period_id, text = taken
     services = services_of(context)
     saved = await services.db.run(
         period_review.record_feedback_text, person, period_id, text, services.now()
     )
     _forget(context)
+    t = translator(person.language)
     if not saved:
         await reply(update, t("Stopped. Nothing was recorded."))
         return ConversationHandler.END
