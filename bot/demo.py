@@ -61,7 +61,48 @@ def create_demo(session: Session, *, today: date, now: datetime) -> list[DemoPer
         code = invites.create_invite(session, person.id, now=now, days=7)
         created.append(DemoPerson(person.id, role, name, language, 900_001 + index, code))
     _demo_meetings(session, created, today=today, now=now)
+    _demo_goals(session, created, today=today, now=now)
     return created
+
+
+def _demo_goals(session: Session, created: list[DemoPerson], *, today: date, now: datetime) -> None:
+    """Goals with three weeks of check-in answers, so /goals and /progress have something
+    to show; written as history (no messages, rounds already reminded)."""
+    from storage import goals
+    from storage.models import CheckInAnswer, Goal
+
+    demo = {
+        "Matti Meikäläinen": [
+            ("documents", "Päivitän CV:n ja haen töitä", "5 hakemusta lähetetty", (3, 4, 2)),
+            ("interview", "Harjoittelen työhaastattelua", "2 harjoitushaastattelua", (2, 3, 4)),
+        ],
+        "Sara Svensson": [
+            ("working_life", "Jag kommer i tid", "4 av 4 arbetsdagar i tid", (3, 5, None)),
+        ],
+    }
+    monday = today - timedelta(days=today.weekday())
+    for person in created:
+        for area, text, criterion, scores in demo.get(person.name, []):
+            goal = Goal(
+                client_id=person.person_id, area=area, text=text, criterion=criterion,
+                created_at=now - timedelta(weeks=4), updated_at=now,
+            )  # fmt: skip
+            session.add(goal)
+            session.flush()
+            for weeks_ago, score in zip((3, 2, 1), scores, strict=True):
+                due = datetime.combine(
+                    monday - timedelta(weeks=weeks_ago), time(10, 0), tzinfo=HELSINKI
+                )
+                checkin, _ = goals.open_round(session, person.person_id, due)
+                checkin.reminded_at = due
+                session.add(checkin)
+                session.add(
+                    CheckInAnswer(
+                        checkin_id=checkin.id, goal_id=goal.id, score=score,
+                        done=score is None, answered_at=due,
+                    )
+                )  # fmt: skip
+            goals.ensure_plan(session, person.person_id, now, HELSINKI)
 
 
 def _demo_meetings(
