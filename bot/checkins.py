@@ -144,6 +144,7 @@ def queue_rounds(session: Session, now: datetime, tz: ZoneInfo, limit: int = BAT
             select(ServicePeriod.client_id).where(
                 col(ServicePeriod.client_id).in_(waiting),
                 ServicePeriod.status == PeriodStatus.ACTIVE.value,
+                ServicePeriod.start_date <= today,
                 or_(col(ServicePeriod.planned_end).is_(None), ServicePeriod.planned_end >= today),
                 col(ServicePeriod.ended_on).is_(None),
             )
@@ -199,7 +200,10 @@ def queue_rounds(session: Session, now: datetime, tz: ZoneInfo, limit: int = BAT
 def queue_reminders(session: Session, now: datetime) -> int:
     """Remind once, a day later, about a round with unanswered goals (if no newer round)."""
     due = session.exec(
-        select(CheckIn).where(
+        select(CheckIn)
+        .join(Person, col(Person.id) == CheckIn.client_id)
+        .where(
+            col(Person.active),
             col(CheckIn.reminded_at).is_(None),
             CheckIn.due_at <= now - REMIND_AFTER,
             CheckIn.due_at > now - REMIND_WINDOW,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot.programs import PROGRAM_NAMES
@@ -86,6 +86,11 @@ def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
                 col(ServicePeriod.ended_on).between(lo, hi),
             ),
             ServicePeriod.status != PeriodStatus.SUSPENDED.value,
+            or_(
+                col(PeriodReview.prompted_end).is_(None),
+                PeriodReview.prompted_end
+                != func.coalesce(ServicePeriod.ended_on, ServicePeriod.planned_end),
+            ),
         )
     ).all()
     queued = 0
@@ -186,6 +191,10 @@ def finish(
         review.next_steps = " ".join(next_steps.split())[:1000] or None
     review.evaluated_at, review.evaluated_by = now, coach.id
     session.add(review)
+    for goal in found.goals:  # goals set before any period was recorded belong to this one
+        if goal.period_id is None:
+            goal.period_id = period_id
+            session.add(goal)
     audit.record(
         session, "period.evaluate", actor_id=coach.id, subject_id=period_id, at=now,
         detail=f"{found.reached}/{len(found.goals)}",

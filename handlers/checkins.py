@@ -135,7 +135,8 @@ async def on_checkin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         ),
     )
     await send_question(update, context, client, result.following)
-    return ConversationHandler.END
+    # Words asked for earlier and not written yet are still awaited.
+    return COMMENT if _data(context).get(COMMENT_FOR) else ConversationHandler.END
 
 
 async def _take_text(

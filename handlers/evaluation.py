@@ -68,13 +68,15 @@ async def step(
     services = services_of(context)
     t = translator(coach.language)
     found = await services.db.run(period_review.evaluation, coach, period_id)
+    chat = update.effective_chat
+    assert chat is not None
     if found is None:
         _forget(context)
-        await reply(update, t("This is no longer available to you."))
+        await chat.send_message(t("This is no longer available to you."))
         return ConversationHandler.END
     if found.evaluated:
         _forget(context)
-        await reply(update, t("This period is evaluated already; the summary was sent."))
+        await chat.send_message(t("This period is evaluated already; the summary was sent."))
         return ConversationHandler.END
     if found.next_goal is not None:
         goal = found.next_goal
@@ -141,6 +143,7 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     t = translator(coach.language)
     period_id = int(match[1])
     if match[2] == "go":
+        await query.answer()  # the steps come as new messages; the tap is answered here
         return await step(update, context, coach, period_id, new=True)
     if match[2] == "skip":
         return await _finish(update, context, coach, period_id, None)

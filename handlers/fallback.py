@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.access import acting_person, refuse_button, reply, t_for, tell_stranger
+from handlers.ui import AWAITING
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -15,6 +22,17 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     t = t_for(update, context, person)
     await reply(update, t("I don't know that command. /help shows what you can do."))
+
+
+async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel with no conversation open (it was left, or timed out): say so kindly."""
+    context.user_data.pop(AWAITING, None)  # type: ignore[union-attr]
+    person = await acting_person(update, context)
+    if person is None:
+        await tell_stranger(update, context)
+        return
+    t = t_for(update, context, person)
+    await reply(update, t("There is nothing to cancel. /help shows what you can do."))
 
 
 async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -39,6 +57,7 @@ async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 HANDLERS = [
     MessageHandler(filters.COMMAND & ~filters.ChatType.PRIVATE, group_chat),
+    CommandHandler("cancel", nothing_to_cancel, filters=filters.ChatType.PRIVATE),
     MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
     MessageHandler(
         filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, free_text

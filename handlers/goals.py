@@ -296,6 +296,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return BROWSE
     found = {k: v for k, v in match.groupdict().items() if v is not None}
     coach = person.role == Role.COACH.value
+    if "tn_client" not in found:
+        _forget(context)  # any other button leaves what was being typed
     if "close" in found:
         _forget(context)
         await query.answer()

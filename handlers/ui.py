@@ -4,7 +4,7 @@ the Back / Cancel row."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, ContextTypes, filters
+from telegram.ext import Application, ContextTypes, ConversationHandler, filters
 
 from messages.i18n import Translator
 
@@ -80,18 +80,53 @@ class Awaiting(filters.MessageFilter):
 
 
 async def moved_on(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler (group -1): forget who waits for text once the person
-    starts something else, so the text reaches the flow they are in now."""
+    """Runs before every handler (group -1). A command (but /cancel) or a button that the
+    person's open conversations do not expect means they have moved on: those
+    conversations are left, and the flow waiting for text forgets it, so the next text
+    reaches the flow they are in now (not a half-written /change from ten minutes ago)."""
+    query = update.callback_query
+    message = update.effective_message
+    command = (
+        query is None
+        and message is not None
+        and (message.text or "").startswith("/")
+        and not (message.text or "").startswith("/cancel")
+    )
+    if query is None and not command:
+        return
     data = context.user_data
     owner = data.get(AWAITING) if data else None
-    if owner is None or data is None:
-        return
-    query = update.callback_query
-    if query is not None:
-        if not (query.data or "").startswith(OWNER_PREFIXES.get(owner, ())):
-            data.pop(AWAITING, None)
-        return
-    message = update.effective_message
-    text = (message.text or "") if message is not None else ""
-    if text.startswith("/") and not text.startswith("/cancel"):
+    prefixes = OWNER_PREFIXES.get(owner or "", ())
+    if (
+        data is not None
+        and owner is not None
+        and not (query and (query.data or "").startswith(prefixes))
+    ):
         data.pop(AWAITING, None)
+    for conversation in context.application.handlers.get(0, []):
+        if isinstance(conversation, ConversationHandler):
+            _leave_unless_expected(conversation, update)
+
+
+def _leave_unless_expected(conversation: ConversationHandler, update: Update) -> None:  # type: ignore[type-arg]
+    """End this person's state in `conversation` if the update is not for it.
+
+    python-telegram-bot has no public call to end a conversation from outside it; this
+    uses its per-key state dict and timeout jobs (stable across 22.x, pinned < 23)."""
+    try:
+        key = conversation._get_key(update)
+    except (RuntimeError, AttributeError):
+        return
+    states = conversation._conversations
+    state = states.get(key)
+    if state is None or state not in conversation.states:
+        return
+    handlers = [*conversation.states[state], *conversation.fallbacks]
+    if conversation.allow_reentry:
+        handlers += conversation.entry_points
+    if any(handler.check_update(update) not in (None, False) for handler in handlers):
+        return
+    states.pop(key, None)
+    job = conversation.timeout_jobs.pop(key, None)
+    if job is not None:
+        job.schedule_removal()

@@ -85,7 +85,7 @@ def add_goal(
     text, criterion = _clean(text, TEXT_MAX), _clean(criterion, TEXT_MAX)
     if not text or not criterion:
         raise ValueError("a goal needs its text and a criterion")
-    period = people.current_period(session, client_id)
+    period = period_for_new_goal(session, client_id, now.astimezone(tz).date())
     goal = Goal(
         client_id=client_id,
         period_id=period.id if period else None,
@@ -102,6 +102,22 @@ def add_goal(
     session.flush()
     audit.record(session, "goal.add", actor_id=coach.id, subject_id=goal.id, at=now)
     return goal
+
+
+def period_for_new_goal(session: Session, client_id: int, today: date) -> ServicePeriod | None:
+    """The running period a new goal belongs to: started, not ended, not yet evaluated
+    (a goal added after the evaluation waits for the next period's)."""
+    evaluated = select(PeriodReview.period_id).where(col(PeriodReview.evaluated_at).is_not(None))
+    return session.exec(
+        select(ServicePeriod)
+        .where(
+            ServicePeriod.client_id == client_id,
+            ServicePeriod.status != "ended",
+            ServicePeriod.start_date <= today,
+            col(ServicePeriod.id).not_in(evaluated),
+        )
+        .order_by(col(ServicePeriod.start_date).desc())
+    ).first()
 
 
 def edit_goal(
@@ -340,7 +356,7 @@ def history(session: Session, client_id: int) -> dict[int, list[HistoryPoint]]:
 def review_of(session: Session, period_id: int) -> PeriodReview:
     """The period's review row, locked for this transaction (PostgreSQL: FOR UPDATE), so the
     coach's evaluation and the client's feedback never miss each other."""
-    review = session.get(PeriodReview, period_id, with_for_update=True)
+    review = session.get(PeriodReview, period_id, with_for_update=True, populate_existing=True)
     if review is not None:
         return review
     try:

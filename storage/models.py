@@ -339,7 +339,7 @@ class CheckIn(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="person.id", index=True)
-    due_at: datetime
+    due_at: datetime = Field(index=True)  # reminders and digests look by time
     reminded_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 

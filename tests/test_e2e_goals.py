@@ -333,9 +333,9 @@ async def test_nobody_sees_or_touches_another_persons_goals(bot: Harness) -> Non
     listing = await rival.say("/goals")
     await rival.press("Liisa Lahtinen", message=listing)
     query = await forged(bot, rival, listing, f"gl:g:{goal.id}")
-    assert (await rival.answer(query)).text == STALE or (await rival.edit()).text == FI(
-        "This is no longer available to you."
-    )
+    gone = await rival.edit()  # the goal is not theirs: the view says so, nothing more
+    assert gone.text == FI("This is no longer available to you.")
+    assert (await rival.answer(query)).text is None
     assert "Selvitän" not in " ".join(m.text or "" for m in rival.messages)
     picker = await rival.say("/progress")
     await forged(bot, rival, picker, f"pg:{ids['client']}")
@@ -428,7 +428,7 @@ async def test_closing_editing_and_the_check_in_time(bot: Harness) -> None:
     assert "joka toinen keskiviikko klo 14.00" in (listing.text or "")
     # Free text between buttons is not swallowed by /goals: it reaches the other handlers.
     reply = await client.say("mitä kuuluu")
-    assert reply.text != FI("Please choose with the buttons above, or /cancel to stop.")
+    assert reply.text == FI("I didn't understand that. /help shows what you can do.")
 
 
 async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
@@ -461,7 +461,9 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
     assert thanks.text == FI("Thank you for your feedback!")
 
     # The coach starts, is interrupted, and continues from the prompt, which keeps its button.
-    ask = await coach.press(FI("Evaluate the goals"), message=prompt, expect="message")
+    query = await coach.click(FI("Evaluate the goals"), message=prompt)
+    assert (await coach.answer(query)).text is None  # the tap is answered (no spinner)
+    ask = await coach.reply()
     assert "Haen 5 paikkaa" in (ask.text or "") and "1/2" in (ask.text or "")
     assert prompt.button_texts == [FI("Evaluate the goals")]
     await coach.press("✅ " + FI("Reached"), message=ask)
@@ -700,3 +702,49 @@ async def test_check_ins_follow_the_period(bot: Harness) -> None:
             )
         )
     assert [k.rsplit(":", 1)[1] for k in keys] == ["2026-11-20", "2027-01-29"]
+
+
+async def test_moving_on_leaves_the_old_conversation_and_its_text_goes_to_the_new(
+    bot: Harness,
+) -> None:
+    _, chats = team(bot)
+    coach, client = chats["coach"], chats["client"]
+    # A /change left at its description step, then a goal: the goal's words are the goal's.
+    ask = await coach.say("/change")
+    ask = await coach.press("Matti Meikäläinen", message=ask)
+    ask = await coach.press(ask.button_texts[0], message=ask)  # a category
+    assert "Matti Meikäläinen" in (ask.text or "")
+    listing = await coach.say("/goals")
+    listing = await coach.press("Matti Meikäläinen", message=listing)
+    ask = await coach.press("➕ " + FI("Add a goal"), message=listing)
+    ask = await coach.press(FI("Job search: networks"), message=ask)
+    criterion = await coach.say("Kartoitan verkostoni")
+    assert criterion.text is not None and criterion.text.startswith(FI(
+        "How will you both see that it is reached? Write a criterion that can be checked, "
+        "e.g. “sends 5 applications by 15.12.”."
+    )[:20])  # fmt: skip
+    with bot.db.session() as session:
+        from storage.models import Alert
+
+        assert session.exec(select(Alert)).all() == []  # nothing went to the caseworker
+    # /cancel after moving on from a flow: a kind word, not "unknown command".
+    await coach.say("/progress")
+    nothing = await coach.say("/cancel")
+    assert nothing.text == FI("There is nothing to cancel. /help shows what you can do.")
+    assert [g.text for g in stored_goals(bot)] == []  # the half-typed goal was dropped
+
+    # Words asked for under one answer, written after answering the next question.
+    await add_goal(coach, "Job search: interviews", "Harjoittelen haastattelua",
+                   "2 harjoitusta", "button:No target date", first=False)  # fmt: skip
+    await add_goal(coach, "Job search: channels", "Opettelen hakukanavat",
+                   "3 kanavaa käytössä", "button:No target date", first=False)  # fmt: skip
+    assert await sweep(bot, datetime(2026, 11, 23, 10, 0, tzinfo=HKI)) == 1
+    q1 = await message_to(bot, client, head(START))
+    q2 = await client.press("4", message=q1, expect="message")
+    await client.press(FI("✍ Add a few words"), message=q1, expect="message")
+    await client.press("3", message=q2, expect="message")
+    saved = await client.say("Kävin yhdessä harjoituksessa")
+    assert saved.text == FI("Saved. Thank you!")
+    comments = {goal: comment for _, goal, _, _, comment in answers(bot)}
+    [first] = [g for g in stored_goals(bot) if g.text == "Harjoittelen haastattelua"]
+    assert comments[first.id] == "Kävin yhdessä harjoituksessa"

@@ -118,3 +118,22 @@ async def test_a_bot_started_after_the_check_in_time_asks_at_once(database_url: 
     finally:
         setup.dispose()
         await fake.stop()
+
+
+def test_one_process_at_a_time_runs_a_step(database_url: str) -> None:
+    """PostgreSQL: while one transaction holds a step's lock, another skips the step."""
+    from storage import bulk
+
+    db = Database(database_url)
+    try:
+        with db.session() as first, db.session() as second:
+            assert bulk.only_one(first, "goals:rounds")
+            if db.engine.dialect.name == "postgresql":
+                assert not bulk.only_one(second, "goals:rounds")
+                assert bulk.only_one(second, "goals:digests")  # another step is free
+                first.rollback()  # the lock ends with the transaction
+                assert bulk.only_one(second, "goals:rounds")
+            else:
+                assert bulk.only_one(second, "goals:rounds")  # one process by design
+    finally:
+        db.dispose()

@@ -34,6 +34,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("checkin", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_checkin_client_id"), ["client_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_checkin_due_at"), ["due_at"], unique=False)
 
     op.create_table(
         "checkin_plan",
@@ -152,6 +153,7 @@ def downgrade() -> None:
     op.drop_table("goal")
     op.drop_table("checkin_plan")
     with op.batch_alter_table("checkin", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_checkin_due_at"))
         batch_op.drop_index(batch_op.f("ix_checkin_client_id"))
 
     op.drop_table("checkin")
