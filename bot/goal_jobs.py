@@ -15,7 +15,7 @@ from telegram.ext import Application, ContextTypes
 from bot import jobs
 from bot.checkins import BATCH, queue_reminders, queue_rounds
 from bot.goal_digest import queue_digests
-from bot.period_review import queue_period_ends
+from bot.period_review import queue_evaluation_reminders, queue_period_ends
 from bot.services import SERVICES_KEY, Services
 from storage import bulk
 
@@ -43,7 +43,7 @@ def _digests(session: Session, now: datetime, tz: ZoneInfo) -> int:
 def _period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
     if not bulk.only_one(session, "goals:period-ends"):
         return 0
-    return queue_period_ends(session, now, tz)
+    return queue_period_ends(session, now, tz) + queue_evaluation_reminders(session, now, tz)
 
 
 # Each runs alone across bot processes (an advisory lock on PostgreSQL), in its own

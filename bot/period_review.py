@@ -17,7 +17,9 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot.programs import PROGRAM_NAMES
+from bot.rules.calendar import next_working_day
 from bot.rules.goals import (
+    EVALUATION_TIME,
     FEEDBACK_MAX,
     STATUS_NAMES,
     GoalStatus,
@@ -42,6 +44,10 @@ EVALUATE = N_(
     "{client}'s period ends on {end}. Please evaluate the goals: {total} in all, {open} still open."
 )
 EVALUATE_BUTTON = N_("Evaluate the goals")
+EVALUATE_REMIND = N_(
+    "Reminder: {client}: the goals of the period that ended on {end} are not evaluated yet. "
+    "The summary goes to the client and the caseworker when they are."
+)
 ASK_FEEDBACK = N_(
     "Your coaching period ends on {end}. How useful was the coaching for you? "
     "1 = not at all, 5 = very useful."
@@ -142,6 +148,56 @@ def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
         review.prompted_end = end
         session.add(review)
     return queued
+
+
+def queue_evaluation_reminders(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    """A prompt left unanswered is reminded once, two working days later at 09.00."""
+    today = now.astimezone(tz).date()
+    waiting = session.exec(
+        select(ServicePeriod, PeriodReview)
+        .join(PeriodReview, col(PeriodReview.period_id) == ServicePeriod.id)
+        .where(
+            col(PeriodReview.prompted_end).between(today - LOOKBACK, today),
+            col(PeriodReview.evaluated_at).is_(None),
+            # Extended since the prompt: the new end brings its own prompt.
+            PeriodReview.prompted_end
+            == func.coalesce(ServicePeriod.ended_on, ServicePeriod.planned_end),
+            ServicePeriod.status != PeriodStatus.SUSPENDED.value,
+        )
+    ).all()
+    queued = 0
+    for period, review in waiting:
+        end = review.prompted_end
+        assert end is not None and period.id is not None
+        prompted = evaluation_due(end, tz).date()
+        remind_on = next_working_day(next_working_day(prompted))
+        if now < datetime.combine(remind_on, EVALUATION_TIME, tzinfo=tz):
+            continue
+        client = session.get(Person, period.client_id)
+        if client is None or client.coach_id is None:
+            continue
+        key = f"goal-eval-remind:{period.id}:{end.isoformat()}"
+        if _queued(session, key):
+            continue
+        outbox.schedule(
+            session,
+            recipient_id=client.coach_id,
+            kind="goal_evaluation",
+            message=EVALUATE_REMIND,
+            params={"client": client.display_name, "end": on(end)},
+            buttons=[[{"text": EVALUATE_BUTTON, "data": f"ev:{period.id}:go"}]],
+            key=key,
+            due_at=now,
+            priority=Priority.REMINDER,
+            quiet=True,
+        )
+        queued += 1
+    return queued
+
+
+def _queued(session: Session, key: str) -> bool:
+    found = select(outbox.OutboxMessage.id).where(outbox.OutboxMessage.idempotency_key == key)
+    return session.exec(found).first() is not None
 
 
 # --- the coach's evaluation --------------------------------------------------------------

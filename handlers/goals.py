@@ -62,6 +62,10 @@ TOLD_CLIENT_ADDED = N_(
     "Your coach added a goal for you:\n🎯 {goal}\nReached when: {criterion}\n\n"
     "I will ask you how it is going, next on {next}. /goals shows your goals."
 )
+TOLD_CLIENT_ADDED_LATER = N_(
+    "Your coach added a goal for you:\n🎯 {goal}\nReached when: {criterion}\n\n"
+    "/goals shows your goals."
+)
 TOLD_CLIENT_CLOSED = N_("Your goal “{goal}”: {status}.")
 TOLD_CLIENT_PLAN = N_(
     "Your coach changed your check-in time. I will ask you next on {next}. /goals shows it."
@@ -585,16 +589,17 @@ async def _add(
         if goal is None:
             return None
         plan = goals.plan_rule(goals.ensure_plan(session, goal.client_id, now, tz))
+        params = {"goal": goal.text, "criterion": goal.criterion}
+        # The next check-in is promised only when there will be one: a running period.
+        asked = goals.checked_in(session, goal.client_id, now.astimezone(tz).date())
+        if asked:
+            params["next"] = near(next_occurrence(plan, now, tz))
         outbox.schedule(
             session,
             recipient_id=goal.client_id,
             kind="goal_added",
-            message=TOLD_CLIENT_ADDED,
-            params={
-                "goal": goal.text,
-                "criterion": goal.criterion,
-                "next": near(next_occurrence(plan, now, tz)),
-            },
+            message=TOLD_CLIENT_ADDED if asked else TOLD_CLIENT_ADDED_LATER,
+            params=params,
             key=f"goal:{goal.id}:added",
             due_at=now,
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -118,6 +119,23 @@ def period_for_new_goal(session: Session, client_id: int, today: date) -> Servic
         )
         .order_by(col(ServicePeriod.start_date).desc())
     ).first()
+
+
+def checked_in(session: Session, client_id: int, today: date) -> bool:
+    """Whether the client has a period during which check-ins run (active, started, not
+    past its planned end): the same rule the check-in job applies."""
+    return (
+        session.exec(
+            select(ServicePeriod.id).where(
+                ServicePeriod.client_id == client_id,
+                ServicePeriod.status == "active",
+                ServicePeriod.start_date <= today,
+                or_(col(ServicePeriod.planned_end).is_(None), ServicePeriod.planned_end >= today),
+                col(ServicePeriod.ended_on).is_(None),
+            )
+        ).first()
+        is not None
+    )
 
 
 def edit_goal(

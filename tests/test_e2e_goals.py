@@ -18,9 +18,9 @@ from bot.checkins import REMIND, START
 from bot.fakeapi.conversation import Conversation
 from bot.fakeapi.models import BotMessage
 from bot.goal_digest import DIGEST
-from bot.period_review import ASK_FEEDBACK, FEEDBACK_NOTE, REPORT
+from bot.period_review import ASK_FEEDBACK, EVALUATE_REMIND, FEEDBACK_NOTE, REPORT
 from bot.progress_chart import WIDTH_PX, height_px
-from handlers.goals import TOLD_CLIENT_ADDED, TOLD_CLIENT_CLOSED
+from handlers.goals import TOLD_CLIENT_ADDED, TOLD_CLIENT_ADDED_LATER, TOLD_CLIENT_CLOSED
 from messages.i18n import translator
 from storage.models import (
     AuditEntry,
@@ -536,6 +536,13 @@ async def test_skipping_next_steps_leaves_the_warning_in_the_report(bot: Harness
                    "button:No target date", first=True)  # fmt: skip
     assert await sweep(bot, datetime(2026, 11, 27, 9, 0, tzinfo=HKI)) == 2
     prompt = await message_to(bot, coach, "Matti Meikäläinen")
+    # Left unanswered over the weekend: reminded once, on the second working day at 09.00.
+    assert await sweep(bot, datetime(2026, 12, 1, 8, 59, tzinfo=HKI)) == 0
+    assert await sweep(bot, datetime(2026, 12, 1, 9, 0, tzinfo=HKI)) == 1
+    assert await sweep(bot, datetime(2026, 12, 2, 9, 0, tzinfo=HKI)) == 0
+    reminder = await message_to(bot, coach, head(EVALUATE_REMIND))
+    assert reminder.text == FI(EVALUATE_REMIND, client="Matti Meikäläinen", end="pe 27.11.2026")
+    assert reminder.button_texts == [FI("Evaluate the goals")]
     ask = await coach.press(FI("Evaluate the goals"), message=prompt)
     ask = await coach.press("◐ " + FI("Partly reached"), message=ask)
     steps = await coach.say("Kalenteri käytössä osan viikosta")
@@ -748,3 +755,20 @@ async def test_moving_on_leaves_the_old_conversation_and_its_text_goes_to_the_ne
     comments = {goal: comment for _, goal, _, _, comment in answers(bot)}
     [first] = [g for g in stored_goals(bot) if g.text == "Harjoittelen haastattelua"]
     assert comments[first.id] == "Kävin yhdessä harjoituksessa"
+
+
+async def test_a_goal_added_outside_a_running_period_promises_no_check_in(bot: Harness) -> None:
+    coach = bot.add(Role.COACH, "Kaisa Koutsi")
+    client = bot.add(
+        Role.CLIENT, "Matti Meikäläinen", coach=coach, program="job-search",
+        start=date(2026, 12, 7),  # starts in two weeks
+    )  # fmt: skip
+    coach_chat, client_chat = (bot.fake.chat(bot.link(p)) for p in (coach, client))
+    await add_goal(coach_chat, "Job search: networks", "Kartoitan verkostoni",
+                   "10 nimeä listalla", "button:No target date", first=True)  # fmt: skip
+    told = await message_to(bot, client_chat, head(TOLD_CLIENT_ADDED))
+    assert told.text == FI(
+        TOLD_CLIENT_ADDED_LATER, goal="Kartoitan verkostoni", criterion="10 nimeä listalla"
+    )
+    assert await sweep(bot, datetime(2026, 11, 30, 10, 0, tzinfo=HKI)) == 0  # not started
+    assert await sweep(bot, datetime(2026, 12, 7, 10, 0, tzinfo=HKI)) == 1  # its first Monday
