@@ -43,12 +43,7 @@ def queue_agendas(session: Session, now: datetime, tz) -> int:  # type: ignore[n
         if due is None or not due <= now < due + LATEST or coach.id is None:
             continue
         key = f"agenda:{coach.id}:{local_now.date().isoformat()}"
-        if (
-            session.exec(
-                select(outbox.OutboxMessage.id).where(outbox.OutboxMessage.idempotency_key == key)
-            ).first()
-            is not None
-        ):
+        if outbox.queued(session, key):
             continue
         today = meetings.on_day(session, coach.id, day_start, day_start + timedelta(days=1))
         if not today:

@@ -107,9 +107,7 @@ def queue_digests(session: Session, now: datetime, tz: ZoneInfo) -> int:
     queued = 0
     for coach in coaches:
         key = f"goal-digest:{coach.id}:{covered.isoformat()}"
-        if session.exec(
-            select(outbox.OutboxMessage.id).where(outbox.OutboxMessage.idempotency_key == key)
-        ).first():
+        if outbox.queued(session, key):
             continue
         clients = session.exec(
             select(Person)

@@ -177,7 +177,7 @@ def queue_evaluation_reminders(session: Session, now: datetime, tz: ZoneInfo) ->
         if client is None or client.coach_id is None:
             continue
         key = f"goal-eval-remind:{period.id}:{end.isoformat()}"
-        if _queued(session, key):
+        if outbox.queued(session, key):
             continue
         outbox.schedule(
             session,
@@ -193,11 +193,6 @@ def queue_evaluation_reminders(session: Session, now: datetime, tz: ZoneInfo) ->
         )
         queued += 1
     return queued
-
-
-def _queued(session: Session, key: str) -> bool:
-    found = select(outbox.OutboxMessage.id).where(outbox.OutboxMessage.idempotency_key == key)
-    return session.exec(found).first() is not None
 
 
 # --- the coach's evaluation --------------------------------------------------------------

@@ -73,6 +73,13 @@ def schedule(
     return row
 
 
+def queued(session: Session, key: str) -> bool:
+    """Whether a message with this key exists (in any state): a job that builds a costly
+    message (an agenda, a digest) asks first, instead of building it to have it ignored."""
+    found = select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
+    return session.exec(found).first() is not None
+
+
 def _selector(key: str | None, object_ref: str | None):  # type: ignore[no-untyped-def]
     if (key is None) == (object_ref is None):
         raise ValueError("give exactly one of key or object_ref")
