@@ -10,11 +10,10 @@ outbox (the first question, the reminder) and the handler (the questions that fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot.rules.goals import REMIND_AFTER, GoalStatus, Plan, latest_occurrence
@@ -26,7 +25,6 @@ from storage.models import (
     CheckInPlan,
     Goal,
     OutboxMessage,
-    PeriodStatus,
     Person,
     Priority,
     Role,
@@ -115,8 +113,8 @@ def queue_rounds(session: Session, now: datetime, tz: ZoneInfo, limit: int = BAT
     ).all()
     due: dict[int, datetime] = {}
     for client_id, weekday, at_time, every_weeks, anchor, updated_at in plans:
-        hour, minute = (int(part) for part in at_time.split(":"))
-        instant = latest_occurrence(Plan(weekday, time(hour, minute), every_weeks, anchor), now, tz)
+        plan = Plan(weekday, goals.plan_time(at_time), every_weeks, anchor)
+        instant = latest_occurrence(plan, now, tz)
         # Not for an instant before the plan was chosen, nor long past (a restart after
         # a long outage does not ask last week's questions).
         if instant is not None and instant >= updated_at and now - instant <= CATCH_UP:
@@ -142,11 +140,7 @@ def queue_rounds(session: Session, now: datetime, tz: ZoneInfo, limit: int = BAT
     running = set(
         session.exec(
             select(ServicePeriod.client_id).where(
-                col(ServicePeriod.client_id).in_(waiting),
-                ServicePeriod.status == PeriodStatus.ACTIVE.value,
-                ServicePeriod.start_date <= today,
-                or_(col(ServicePeriod.planned_end).is_(None), ServicePeriod.planned_end >= today),
-                col(ServicePeriod.ended_on).is_(None),
+                col(ServicePeriod.client_id).in_(waiting), goals.running_period(today)
             )
         ).all()
     )

@@ -9,7 +9,7 @@ from babel.dates import format_date, get_day_names
 from bot.rules.goals import AREAS, STATUS_NAMES, GoalStatus
 from messages.formatting import locale_of, show_clock, show_date
 from messages.i18n import N_, Translator
-from storage.goals import HistoryPoint
+from storage.goals import HistoryPoint, plan_time
 from storage.models import CheckInPlan, Goal
 
 ICONS = {
@@ -31,12 +31,11 @@ def clock_text(at: time, language: str) -> str:
 
 
 def plan_text(plan: CheckInPlan, t: Translator) -> str:
-    hour, minute = (int(part) for part in plan.at_time.split(":"))
     template = EVERY_WEEK if plan.every_weeks == 1 else EVERY_OTHER_WEEK
     return t(
         template,
         weekday=weekday_name(plan.weekday, t.language),
-        time=clock_text(time(hour, minute), t.language),
+        time=clock_text(plan_time(plan.at_time), t.language),
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -30,6 +30,7 @@ from storage.models import (
     CheckInPlan,
     Goal,
     PeriodReview,
+    PeriodStatus,
     Person,
     Role,
     ServicePeriod,
@@ -113,7 +114,7 @@ def period_for_new_goal(session: Session, client_id: int, today: date) -> Servic
         select(ServicePeriod)
         .where(
             ServicePeriod.client_id == client_id,
-            ServicePeriod.status != "ended",
+            ServicePeriod.status != PeriodStatus.ENDED.value,
             ServicePeriod.start_date <= today,
             col(ServicePeriod.id).not_in(evaluated),
         )
@@ -121,21 +122,23 @@ def period_for_new_goal(session: Session, client_id: int, today: date) -> Servic
     ).first()
 
 
-def checked_in(session: Session, client_id: int, today: date) -> bool:
-    """Whether the client has a period during which check-ins run (active, started, not
-    past its planned end): the same rule the check-in job applies."""
-    return (
-        session.exec(
-            select(ServicePeriod.id).where(
-                ServicePeriod.client_id == client_id,
-                ServicePeriod.status == "active",
-                ServicePeriod.start_date <= today,
-                or_(col(ServicePeriod.planned_end).is_(None), ServicePeriod.planned_end >= today),
-                col(ServicePeriod.ended_on).is_(None),
-            )
-        ).first()
-        is not None
+def running_period(today: date):  # type: ignore[no-untyped-def]
+    """The conditions of a period during which check-ins run: active, started, not past its
+    planned end nor ended; one rule for the check-in job and for what a client is told."""
+    return and_(
+        ServicePeriod.status == PeriodStatus.ACTIVE.value,
+        ServicePeriod.start_date <= today,
+        or_(col(ServicePeriod.planned_end).is_(None), ServicePeriod.planned_end >= today),
+        col(ServicePeriod.ended_on).is_(None),
     )
+
+
+def checked_in(session: Session, client_id: int, today: date) -> bool:
+    """Whether the client has a period during which check-ins run."""
+    found = select(ServicePeriod.id).where(
+        ServicePeriod.client_id == client_id, running_period(today)
+    )
+    return session.exec(found).first() is not None
 
 
 def edit_goal(
@@ -215,9 +218,14 @@ def first_day(weekday: int, at: time, now: datetime, tz: ZoneInfo) -> date:
     return local.date() + timedelta(days=ahead)
 
 
+def plan_time(at_time: str) -> time:
+    """A plan's stored local time of day, "HH:MM"."""
+    hour, minute = (int(part) for part in at_time.split(":"))
+    return time(hour, minute)
+
+
 def plan_rule(plan: CheckInPlan) -> Plan:
-    hour, minute = (int(part) for part in plan.at_time.split(":"))
-    return Plan(plan.weekday, time(hour, minute), plan.every_weeks, plan.anchor)
+    return Plan(plan.weekday, plan_time(plan.at_time), plan.every_weeks, plan.anchor)
 
 
 def set_plan(
