@@ -227,10 +227,11 @@ def evaluation(session: Session, coach: Person, period_id: int) -> Evaluation | 
 
 def finish(
     session: Session, coach: Person, period_id: int, next_steps: str | None, now: datetime
-) -> tuple[Evaluation, bool] | None:
+) -> dict[str, Any] | None:
     """Record the count and next steps; send the summary to the client and the caseworker.
 
-    Returns the evaluation and whether the job-coaching rule is left unmet."""
+    Returns the summary's parameters (as the caseworker reads it: with the warning when
+    the job-coaching rule is left unmet), which the coach is shown too."""
     found = evaluation(session, coach, period_id)
     if found is None or found.next_goal is not None:
         return None
@@ -268,8 +269,7 @@ def finish(
             due_at=now,
             priority=Priority.NOTICE,
         )
-    unmet = needs_next_steps(found.period.program_key, found.reached, review.next_steps)
-    return found, unmet
+    return report
 
 
 def report_params(session: Session, period: ServicePeriod, review: PeriodReview) -> dict[str, Any]:

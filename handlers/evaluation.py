@@ -218,15 +218,9 @@ async def _finish(
         await refuse_button(update, context, coach)
         return ConversationHandler.END
 
-    def save(session):  # type: ignore[no-untyped-def]
-        done = period_review.finish(session, coach, period_id, next_steps, services.now())
-        if done is None:
-            return None
-        found, _unmet = done
-        review = goals.review_of(session, period_id)
-        return period_review.report_params(session, found.period, review)
-
-    saved = await services.db.run(save)
+    saved = await services.db.run(
+        period_review.finish, coach, period_id, next_steps, services.now()
+    )
     _forget(context)
     if saved is None:
         await reply(update, t("This is no longer available to you."))
