@@ -325,17 +325,27 @@ async def _client_reason(
     return ConversationHandler.END
 
 
-async def diary_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def _typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, key: str
+) -> tuple[Person, int, str] | None:
+    """The awaited line and the meeting it is for (taken off the waiting list); None when
+    nothing is awaited or the message is empty."""
     person = await acting_person(update, context)
-    meeting_id = _data(context).pop(DIARY_FOR, None)
+    meeting_id = _data(context).pop(key, None)
     message = update.effective_message
     if person is None or meeting_id is None or message is None or not (message.text or "").strip():
+        return None
+    return person, meeting_id, message.text or ""
+
+
+async def diary_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    typed = await _typed(update, context, DIARY_FOR)
+    if typed is None:
         return ConversationHandler.END
+    person, meeting_id, text = typed
     services = services_of(context)
     t = translator(person.language)
-    saved = await services.db.run(
-        attendance.record_diary, meeting_id, person, message.text or "", services.now()
-    )
+    saved = await services.db.run(attendance.record_diary, meeting_id, person, text, services.now())
     await reply(
         update,
         t("Saved in the diary. Thank you!") if saved else t("Stopped. Nothing was recorded."),
@@ -344,16 +354,13 @@ async def diary_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 async def reason_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    person = await acting_person(update, context)
-    meeting_id = _data(context).pop(REASON_FOR, None)
-    message = update.effective_message
-    if person is None or meeting_id is None or message is None or not (message.text or "").strip():
+    typed = await _typed(update, context, REASON_FOR)
+    if typed is None:
         return ConversationHandler.END
+    person, meeting_id, text = typed
     services = services_of(context)
     t = translator(person.language)
-    found = await services.db.run(
-        attendance.explain, meeting_id, person, message.text or "", services.now()
-    )
+    found = await services.db.run(attendance.explain, meeting_id, person, text, services.now())
     if found is None:
         await reply(update, t("Stopped. Nothing was sent."))
         return ConversationHandler.END
