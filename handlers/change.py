@@ -144,19 +144,6 @@ async def _coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person |
     return person
 
 
-def own_client(session: Session, coach_id: int, client_id: int) -> Person | None:
-    """The client, if still an active client of this coach."""
-    client = session.get(Person, client_id)
-    if (
-        client is None
-        or client.role != Role.CLIENT.value
-        or client.coach_id != coach_id
-        or not client.active
-    ):
-        return None
-    return client
-
-
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     query = update.callback_query
     assert query is not None
@@ -180,7 +167,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return NOTE
     if state == CLIENT and data.startswith("ch:c:") and data[5:].isdigit():
         assert person.id is not None
-        client = await services_of(context).db.run(own_client, person.id, int(data[5:]))
+        client = await services_of(context).db.run(people.coach_client, person.id, int(data[5:]))
         if client is not None:
             draft.client_id, draft.client_name = client.id, client.display_name
             return await ask(update, context, person, CATEGORY)
@@ -226,7 +213,7 @@ def raise_change(
 ) -> bool:
     """Raise the alert if the client is still the coach's own; False when not."""
     assert coach.id is not None
-    client = own_client(session, coach.id, client_id)
+    client = people.coach_client(session, coach.id, client_id)
     if client is None:
         return False
     raise_alert(

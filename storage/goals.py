@@ -39,13 +39,11 @@ from storage.models import (
 
 def client_for(session: Session, viewer: Person, client_id: int) -> Person | None:
     """The client if `viewer` may see their goals: their coach, or the client themselves."""
-    client = session.get(Person, client_id)
-    if client is None or client.role != Role.CLIENT.value or not client.active:
-        return None
-    if viewer.role == Role.COACH.value and client.coach_id == viewer.id:
-        return client
-    if viewer.role == Role.CLIENT.value and client.id == viewer.id:
-        return client
+    if viewer.role == Role.COACH.value:
+        return people.coach_client(session, viewer.id, client_id)
+    if viewer.role == Role.CLIENT.value and client_id == viewer.id:
+        client = session.get(Person, client_id)
+        return client if client is not None and client.active else None
     return None
 
 

@@ -169,6 +169,19 @@ def clients_of(session: Session, viewer: Person) -> list[ClientSummary]:
     return summaries
 
 
+def coach_client(session: Session, coach_id: int | None, client_id: int) -> Person | None:
+    """The client, if still an active client of this coach; None for anyone else."""
+    client = session.get(Person, client_id)
+    if (
+        client is None
+        or client.role != Role.CLIENT.value
+        or client.coach_id != coach_id
+        or not client.active
+    ):
+        return None
+    return client
+
+
 def contacts_of(session: Session, client: Person) -> tuple[Person | None, Person | None]:
     """The client's coach and caseworker (either may be missing)."""
     coach = session.get(Person, client.coach_id) if client.coach_id else None
