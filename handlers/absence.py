@@ -28,7 +28,7 @@ from bot.meeting_messages import KIND_NAMES
 from bot.rules.absence import NoticeTiming
 from bot.rules.intents import Intent, intent_of, reason_hint
 from bot.services import services_of
-from handlers.ui import show
+from handlers.ui import entry, show
 from messages.formatting import show_short_datetime
 from messages.i18n import N_, Translator, translator
 from messages.render import at, msg, near
@@ -176,9 +176,7 @@ async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Per
     return await _pick(update, context, person)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    state = await _begin(update, context)
-    return ConversationHandler.END if state is None else int(state)
+start = entry(_begin)
 
 
 async def from_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

@@ -27,7 +27,7 @@ from telegram.ext import (
 from bot.access import acting_person, for_roles, reply
 from bot.alerts import raise_alert
 from bot.services import services_of
-from handlers.ui import nav_row, show
+from handlers.ui import acting_coach, entry, nav_row, show
 from messages.i18n import N_, Translator, translator
 from storage import people
 from storage.models import AlertKind, Person, Role
@@ -129,19 +129,8 @@ async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Per
     return await ask(update, context, person, CLIENT)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """A refused /change must end, not leave the conversation half-open."""
-    state = await _begin(update, context)
-    return ConversationHandler.END if state is None else int(state)
-
-
-async def _coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
-    person = await acting_person(update, context)
-    if person is None or person.role != Role.COACH.value:
-        if update.callback_query:
-            await update.callback_query.answer()
-        return None
-    return person
+start = entry(_begin)
+_coach = acting_coach
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

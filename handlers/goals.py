@@ -41,7 +41,7 @@ from bot.rules.goals import (
 )
 from bot.services import services_of
 from handlers import progress
-from handlers.ui import Awaiting, expect_text, show, text_done
+from handlers.ui import Awaiting, entry, expect_text, show, text_done
 from messages.formatting import show_short_datetime
 from messages.i18n import N_, Translator, translator
 from messages.render import near
@@ -284,9 +284,7 @@ async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Per
     return await show_clients(update, context, person)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    state = await _begin(update, context)
-    return BROWSE if state is None else int(state)
+start = entry(_begin)
 
 
 # --- buttons -----------------------------------------------------------------------------

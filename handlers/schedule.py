@@ -27,7 +27,7 @@ from bot.keyboards import month_calendar, parse_calendar, parse_time, time_keybo
 from bot.meeting_messages import KIND_NAMES, NO_PLACE, booked
 from bot.rules.calendar import is_working_day
 from bot.services import services_of
-from handlers.ui import nav_row, show
+from handlers.ui import acting_coach, entry, nav_row, show
 from messages.formatting import show_date, show_time
 from messages.i18n import N_, Translator, translator
 from storage import meetings, people
@@ -282,19 +282,8 @@ async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Per
     return await ask(update, context, person, CLIENT)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """A refused /schedule must end, not leave the conversation half-open."""
-    state = await _begin(update, context)
-    return ConversationHandler.END if state is None else int(state)
-
-
-async def _coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
-    person = await acting_person(update, context)
-    if person is None or person.role != Role.COACH.value:
-        if update.callback_query:
-            await update.callback_query.answer()
-        return None
-    return person
+start = entry(_begin)
+_coach = acting_coach
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

@@ -3,10 +3,15 @@ the Back / Cancel row."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, ContextTypes, ConversationHandler, filters
 
+from bot.access import acting_person
 from messages.i18n import Translator
+from storage.models import Person, Role
 
 
 async def show(
@@ -23,6 +28,31 @@ async def show(
     else:
         assert update.effective_chat is not None
         await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+def entry(
+    begin: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[int | None]],
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[int]]:
+    """A conversation's entry from a role-guarded `begin`: a refused entry (None) must end,
+    not leave the conversation half-open."""
+
+    @functools.wraps(begin)
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        state = await begin(update, context)
+        return ConversationHandler.END if state is None else int(state)
+
+    return start
+
+
+async def acting_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
+    """The coach pressing or typing in a coach's conversation; anyone else gets the press
+    answered and nothing more (the conversation ends)."""
+    person = await acting_person(update, context)
+    if person is None or person.role != Role.COACH.value:
+        if update.callback_query:
+            await update.callback_query.answer()
+        return None
+    return person
 
 
 def nav_row(t: Translator, prefix: str, *, back: bool = True) -> list[InlineKeyboardButton]:
