@@ -76,6 +76,16 @@ async def tell_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
+async def pressing_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
+    """The person pressing a button; a stranger's press is answered and told how to join."""
+    person = await acting_person(update, context)
+    if person is None:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await tell_stranger(update, context)
+    return person
+
+
 def for_roles(*roles: Role, command: str | None = None) -> Callable[[Handler], Callable[..., Any]]:
     """Run the handler only for a linked person of one of these roles."""
 

@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import alerts
-from bot.access import acting_person, for_roles, tell_stranger
+from bot.access import for_roles, pressing_person
 from bot.services import services_of
 from messages.formatting import show_short_datetime
 from messages.i18n import N_, Translator, translator
@@ -147,10 +147,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Acknowledge; then mark the alert message, or redraw the list it was pressed on."""
     query = update.callback_query
     assert query is not None
-    person = await acting_person(update, context)
+    person = await pressing_person(update, context)
     if person is None:
-        await query.answer()
-        await tell_stranger(update, context)
         return
     t = translator(person.language)
     match = BUTTON.match(query.data or "")

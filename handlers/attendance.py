@@ -25,7 +25,7 @@ from telegram.ext import (
 )
 
 from bot import attendance
-from bot.access import acting_person, reply, t_for, tell_stranger
+from bot.access import acting_person, pressing_person, reply, t_for
 from bot.attendance import ReasonAnswer, ReasonState
 from bot.services import services_of
 from messages.formatting import locale_of
@@ -122,10 +122,8 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Any `at:` button: the coach's answers and the client's reasons."""
     query = update.callback_query
     assert query is not None
-    person = await acting_person(update, context)
+    person = await pressing_person(update, context)
     if person is None:
-        await query.answer()
-        await tell_stranger(update, context)
         return ConversationHandler.END
     t = translator(person.language)
     match = ANSWER.match(query.data or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.access import acting_person, for_roles, refuse_button, tell_stranger
+from bot.access import for_roles, pressing_person, refuse_button
 from bot.commands import EVERYONE
 from bot.menus import set_person_menu
 from bot.services import services_of
@@ -34,10 +34,8 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
 async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
-    person = await acting_person(update, context)
+    person = await pressing_person(update, context)
     if person is None:
-        await query.answer()
-        await tell_stranger(update, context)
         return
     code = (query.data or "")[len(PREFIX) :]
     if code not in SUPPORTED:

@@ -15,7 +15,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import acting_person, for_roles, refuse_button, reply, t_for, tell_stranger
+from bot.access import (
+    acting_person,
+    for_roles,
+    pressing_person,
+    refuse_button,
+    reply,
+    t_for,
+)
 from bot.ics import ics_filename, meeting_ics
 from bot.meeting_messages import KIND_NAMES, NO_PLACE
 from bot.services import services_of
@@ -60,10 +67,8 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     """
     query = update.callback_query
     assert query is not None
-    person = await acting_person(update, context)
+    person = await pressing_person(update, context)
     if person is None:
-        await query.answer()
-        await tell_stranger(update, context)
         return ConversationHandler.END
     t = translator(person.language)
     match = ANSWER.match(query.data or "")

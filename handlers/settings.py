@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.access import acting_person, for_roles, refuse_button, tell_stranger
+from bot.access import for_roles, pressing_person, refuse_button
 from bot.meeting_messages import reschedule_reminders
 from bot.rules.reminders import preference
 from bot.services import services_of
@@ -117,10 +117,8 @@ def _save(session, person_id: int, key: str, value: Any, now, tz, quiet) -> Pers
 async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
-    person = await acting_person(update, context)
+    person = await pressing_person(update, context)
     if person is None:
-        await query.answer()
-        await tell_stranger(update, context)
         return
     t = translator(person.language)
     match = CHOICE.match(query.data or "")

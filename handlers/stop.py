@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.access import acting_person, for_roles, reply, tell_stranger
+from bot.access import for_roles, pressing_person, reply
 from bot.alerts import raise_alert
 from bot.services import services_of
 from messages.i18n import N_, translator
@@ -93,10 +93,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Yes or no on the latest confirmation; anything else is refused politely."""
     query = update.callback_query
     assert query is not None
-    person = await acting_person(update, context)
+    person = await pressing_person(update, context)
     if person is None:
-        await query.answer()
-        await tell_stranger(update, context)
         return
     t = translator(person.language)
     asked = (context.user_data or {}).get(ASKED_KEY)
