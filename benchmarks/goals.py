@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.checkins import BATCH, queue_rounds
-from bot.goal_jobs import sweep
-from bot.progress_chart import WIDTH_PX, GoalSeries, Point, height_px, render_progress
+from bot.goals.checkins import BATCH, queue_rounds
+from bot.goals.jobs import sweep
+from bot.goals.progress import WIDTH_PX, GoalSeries, Point, height_px, render_progress
 from storage.db import Database
 from storage.models import CheckInPlan, Goal, Person, Role, ServicePeriod
 

@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app import DISPATCHER_KEY, build_application
-from bot.dispatcher import Dispatcher
 from bot.embedded import running
 from bot.fakeapi import FakeTelegram
+from bot.outbox.dispatcher import Dispatcher
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import Database

@@ -21,6 +21,30 @@ from storage.models import Person, Role
 
 PERSON_KEY = "coachbot.person"
 
+
+class Refused(Exception):
+    """The acting person may not touch what they asked for (or the button is stale).
+
+    Access checks raise it instead of returning None, so a handler stays a few lines;
+    `handlers.errors` turns it into the one polite, audited refusal. It carries ids only.
+    """
+
+    def __init__(self, person: Person | None, reason: str = "") -> None:
+        super().__init__(reason)
+        self.person = person
+        self.reason = reason
+
+
+async def person_of_role(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *roles: Role
+) -> Person:
+    """The acting person, who must have one of `roles`; else `Refused`."""
+    person = await acting_person(update, context)
+    if person is None or Role(person.role) not in roles:
+        raise Refused(person, "role")
+    return person
+
+
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Person], Awaitable[Any]]
 
 
@@ -116,6 +140,23 @@ def for_roles(*roles: Role, command: str | None = None) -> Callable[[Handler], C
         return guarded
 
     return decorate
+
+
+async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, refused: Refused) -> None:
+    """The one answer to `Refused`: a stranger is told how to join; a stale or forged
+    button gets the polite alert (audited); anything else a polite sentence (audited)."""
+    person = refused.person
+    if update.callback_query is not None:
+        await refuse_button(update, context, person)
+        return
+    if person is None:
+        await tell_stranger(update, context)
+        return
+    await services_of(context).db.run(
+        audit.record, "access.refused", actor_id=person.id, detail=refused.reason[:64]
+    )
+    t = translator(person.language)
+    await reply(update, t("Sorry, that is not available to you. /help shows what you can do."))
 
 
 async def refuse_button(

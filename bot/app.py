@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import warnings
 from datetime import timedelta
 
 from telegram import Update
@@ -10,10 +12,14 @@ from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 import handlers
-from bot import agenda, alert_jobs, attendance_jobs, goal_jobs
-from bot.dispatcher import Dispatcher
+from bot import jobs
+from bot.alerts import jobs as alert_jobs
+from bot.attendance import jobs as attendance_jobs
+from bot.goals import jobs as goal_jobs
+from bot.meetings import agenda
 from bot.menus import set_default_menus
-from bot.ratelimit import TelegramLimits
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.ratelimit import TelegramLimits
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from bot.updates import PerPersonUpdates
@@ -26,6 +32,15 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 DISPATCHER_KEY = "coachbot.dispatcher"
 
+# Every periodic job of the bot, in one table: each runs once at start (a bot that was
+# down catches up at once) and then every interval, one run at a time.
+JOBS: tuple[jobs.Job, ...] = (
+    jobs.Job("coach-agenda", agenda.agenda_job, agenda.INTERVAL),
+    jobs.Job(alert_jobs.JOB_NAME, alert_jobs.resend_job, alert_jobs.INTERVAL),
+    jobs.Job("attendance", attendance_jobs.attendance_job, attendance_jobs.INTERVAL),
+    jobs.Job("goals", goal_jobs.goals_job, goal_jobs.INTERVAL),
+)
+
 
 def build_application(
     services: Services,
@@ -36,6 +51,12 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """Build (not start) the Application: the same object in polling, webhook and tests."""
     settings = services.settings
+    # python-telegram-bot 22 gives retry_after as a timedelta when asked; we are ready for
+    # it. Set here, not on import, so importing any module of ours has no side effects.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    # The conversations are per user on purpose: one flow at a time, whichever message its
+    # buttons are on. PTB warns about exactly that choice when they are built.
+    warnings.filterwarnings("ignore", message="If 'per_message=False'")
     if limits is None:
         rate = settings.telegram_rate
         limits = TelegramLimits(rate or 30.0, enabled=rate > 0)
@@ -93,10 +114,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
     await dispatcher.bot.initialize()
     dispatcher.attach(application)
-    agenda.attach(application)
-    alert_jobs.attach(application)
-    attendance_jobs.attach(application)
-    goal_jobs.attach(application)
+    jobs.start_all(application, JOBS)
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]

@@ -109,7 +109,7 @@ def _demo_meetings(
     session: Session, created: list[DemoPerson], *, today: date, now: datetime
 ) -> None:
     """Two meetings for the first client, on the next two working days at 10.00."""
-    from bot.meeting_messages import booked
+    from bot.meetings.notices import booked
     from bot.rules.calendar import next_working_day
     from storage import meetings
 

@@ -8,6 +8,7 @@ down when something fell due must catch up at once.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -31,3 +32,18 @@ def every(
         name=name,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of the wiring's job table (`bot.app.JOBS`)."""
+
+    name: str
+    callback: Callable[[Any], Awaitable[None]]
+    interval: timedelta
+
+
+def start_all(application: Application, table: tuple[Job, ...]) -> None:  # type: ignore[type-arg]
+    """Start every job of the table the same way: at once, then every interval."""
+    for job in table:
+        every(application, job.callback, job.interval, job.name)

@@ -1,8 +1,9 @@
-"""Conversation handlers, one module each; `register` wires them in a fixed order."""
+"""Conversation handlers, one module each; `register` wires them in a fixed order.
+
+Every module has the same shape: `handlers(application) -> list` builds its handlers.
+Order matters: the first handler of group 0 that matches takes the update."""
 
 from __future__ import annotations
-
-import inspect
 
 from telegram import Update
 from telegram.ext import Application, TypeHandler
@@ -59,14 +60,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         fallback,
     )
     for module in modules:
-        # Modules with conversations build fresh handlers per Application (their state
-        # must not be shared between two bots in one process); the others are stateless.
-        make = getattr(module, "make_handlers", None)
-        if make is None:
-            made = module.HANDLERS
-        elif inspect.signature(make).parameters:
-            made = make(application)  # its filters read the Application's user_data
-        else:
-            made = make()
-        application.add_handlers(made)
+        # Each module builds fresh handlers per Application: a conversation's state belongs
+        # to one running bot, never shared between two in one process (tests, the console).
+        application.add_handlers(module.handlers(application))
     application.add_error_handler(errors.on_error)

@@ -14,6 +14,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -22,9 +24,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import attendance
 from bot.access import acting_person, for_roles, refuse_button, reply, t_for, tell_stranger
-from bot.meeting_messages import KIND_NAMES
+from bot.attendance import actions as attendance
+from bot.meetings.notices import KIND_NAMES
 from bot.rules.absence import NoticeTiming
 from bot.rules.intents import Intent, intent_of, reason_hint
 from bot.services import services_of
@@ -32,8 +34,8 @@ from handlers.ui import entry, show
 from messages.formatting import show_short_datetime
 from messages.i18n import N_, Translator, translator
 from messages.render import at, msg, near
-from storage import absences, outbox
-from storage.absences import Filed
+from storage import absence, outbox
+from storage.absence import Filed
 from storage.models import AbsenceReason, MeetingKind, Person, Priority, Role
 
 KEY = "absence"
@@ -100,8 +102,8 @@ async def _pick(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
     t = translator(person.language)
     draft = _draft(context)
     now = services.now()
-    meetings = await services.db.run(absences.open_meetings, person, now)
-    notices = await services.db.run(absences.withdrawable, person, now)
+    meetings = await services.db.run(absence.open_meetings, person, now)
+    notices = await services.db.run(absence.withdrawable, person, now)
     noticed = {f.meeting.meeting.id for f in notices}
     offered = [m for m in meetings if m.id not in noticed]
     if not offered and not notices:
@@ -190,7 +192,7 @@ async def from_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await refuse_button(update, context, person)
         return ConversationHandler.END
     services = services_of(context)
-    meetings = await services.db.run(absences.open_meetings, person, services.now())
+    meetings = await services.db.run(absence.open_meetings, person, services.now())
     meeting_id = int(match.group(1))
     if meeting_id not in {m.id for m in meetings}:
         await refuse_button(update, context, person)
@@ -264,7 +266,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             return ConversationHandler.END
         if data.startswith("ab:m:"):
             meeting_id = int(data.removeprefix("ab:m:"))
-            mine = await services.db.run(absences.open_meetings, person, services.now())
+            mine = await services.db.run(absence.open_meetings, person, services.now())
             if meeting_id not in {m.id for m in mine}:
                 raise ValueError("not the client's meeting")
             draft.selected ^= {meeting_id}
@@ -272,7 +274,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         if data.startswith("ab:u:"):
             until = date.fromisoformat(data.removeprefix("ab:u:"))
             tz = services.settings.tz
-            mine = await services.db.run(absences.open_meetings, person, services.now())
+            mine = await services.db.run(absence.open_meetings, person, services.now())
             draft.selected = {
                 m.id
                 for m in mine
@@ -309,7 +311,7 @@ async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if person is None or update.effective_message is None:
         return ConversationHandler.END
     draft = _draft(context)
-    text = " ".join((update.effective_message.text or "").split())[: absences.NOTE_MAX]
+    text = " ".join((update.effective_message.text or "").split())[: absence.NOTE_MAX]
     t = translator(person.language)
     if not text:
         await reply(update, t("Write the reason in a few words."))
@@ -359,7 +361,7 @@ async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
     tz = services.settings.tz
 
     def save(session):  # type: ignore[no-untyped-def]
-        filed = absences.file_notices(
+        filed = absence.file_notices(
             session, person, sorted(draft.selected), reason, note, now=now, tz=tz
         )
         for item in filed:
@@ -389,7 +391,7 @@ async def _withdraw_list(update: Update, context: ContextTypes.DEFAULT_TYPE, per
     services = services_of(context)
     t = translator(person.language)
     tz = services.settings.tz
-    notices = await services.db.run(absences.withdrawable, person, services.now())
+    notices = await services.db.run(absence.withdrawable, person, services.now())
     if not notices:
         await _show(update, t("You have no notices to withdraw."), None)
         return ConversationHandler.END
@@ -418,7 +420,7 @@ async def _withdraw(
     now = services.now()
 
     def save(session):  # type: ignore[no-untyped-def]
-        filed = absences.withdraw(session, person, notice_id, now)
+        filed = absence.withdraw(session, person, notice_id, now)
         if filed is not None:
             m = filed.meeting.meeting
             outbox.schedule(
@@ -452,7 +454,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ConversationHandler.END
 
 
-def make_handlers() -> list[Any]:
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application: a conversation's state belongs to
     one running bot, never shared between two (tests, the console)."""
     return [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes, filters
+from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.access import for_roles, reply
 from bot.commands import ROLE_GROUPS
@@ -46,4 +46,6 @@ async def people_command(
     await reply(update, "\n".join(lines))
 
 
-HANDLERS = [CommandHandler("people", people_command, filters=filters.ChatType.PRIVATE)]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [CommandHandler("people", people_command, filters=filters.ChatType.PRIVATE)]

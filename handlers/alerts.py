@@ -17,10 +17,17 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
 
-from bot import alerts
 from bot.access import for_roles, pressing_person
+from bot.alerts import actions as alerts
 from bot.services import services_of
 from messages.formatting import show_short_datetime
 from messages.i18n import N_, Translator, translator
@@ -185,7 +192,9 @@ async def _mark(query: CallbackQuery, mark: str) -> None:
         await query.edit_message_text(f"{message.text}\n\n{mark}", reply_markup=None)
 
 
-HANDLERS = [
-    CommandHandler("alerts", list_alerts, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(on_button, pattern=r"^al:"),
-]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [
+        CommandHandler("alerts", list_alerts, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(on_button, pattern=r"^al:"),
+    ]

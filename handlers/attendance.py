@@ -15,6 +15,8 @@ from typing import Any
 from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -24,9 +26,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import attendance
 from bot.access import acting_person, pressing_person, reply, t_for
-from bot.attendance import ReasonAnswer, ReasonState
+from bot.attendance import actions as attendance
+from bot.attendance.actions import ReasonAnswer, ReasonState
 from bot.services import services_of
 from messages.formatting import locale_of
 from messages.i18n import Translator, translator
@@ -405,7 +407,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 OTHER = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
 
-def make_handlers() -> list[Any]:
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application (conversation state is per bot)."""
     return [
         ConversationHandler(

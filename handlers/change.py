@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -25,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot.access import acting_person, for_roles, reply
-from bot.alerts import raise_alert
+from bot.alerts.actions import raise_alert
 from bot.services import services_of
 from handlers.ui import acting_coach, entry, nav_row, show
 from messages.i18n import N_, Translator, translator
@@ -256,7 +257,7 @@ STEPS = [
 ]
 
 
-def make_handlers() -> list[Any]:
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application: a conversation's state belongs to
     one running bot, never shared between two (tests, the console)."""
     return [

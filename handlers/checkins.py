@@ -15,6 +15,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -24,8 +25,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import checkins, period_review
 from bot.access import acting_person, refuse_button, reply, t_for
+from bot.goals import checkins
+from bot.goals import evaluation as period_review
 from bot.rules.goals import COMMENT_MAX, FEEDBACK_MAX
 from bot.services import services_of
 from handlers.ui import Awaiting, expect_text, text_done
@@ -261,7 +263,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 OTHER = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
 
-def make_handlers(application: Application) -> list[Any]:  # type: ignore[type-arg]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application (conversation state is per bot); a text
     is taken only while this flow is the one that asked for it last."""
     comment = TEXT & Awaiting(application, "checkins")

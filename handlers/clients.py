@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes, filters
+from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.access import for_roles, reply
-from bot.programs import program_name
+from bot.periods.programs import program_name
 from bot.services import services_of
 from messages.formatting import show_date
 from messages.i18n import translator
@@ -37,4 +37,6 @@ async def clients(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pe
     await reply(update, "\n".join(lines))
 
 
-HANDLERS = [CommandHandler("clients", clients, filters=filters.ChatType.PRIVATE)]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [CommandHandler("clients", clients, filters=filters.ChatType.PRIVATE)]

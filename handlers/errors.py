@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.access import language_for
+from bot.access import Refused, language_for, refuse
 from bot.services import services_of
 from messages.i18n import translator
 from storage import people
@@ -18,6 +18,10 @@ log = logging.getLogger("coachbot.errors")
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
+    if isinstance(error, Refused) and isinstance(update, Update):
+        # Not a failure: an access check said no. The one place it becomes an answer.
+        await refuse(update, context, error)
+        return
     update_id = update.update_id if isinstance(update, Update) else None
     # The exception's type and traceback, the update id: never the message text or names.
     log.error(

@@ -14,6 +14,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -23,8 +24,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import goal_texts, period_review
 from bot.access import acting_person, refuse_button, reply, t_for
+from bot.goals import evaluation as period_review
+from bot.goals import texts as goal_texts
 from bot.rules.goals import EVIDENCE_MAX, FEEDBACK_MAX, GoalStatus, needs_next_steps
 from bot.services import services_of
 from handlers.ui import Awaiting, expect_text, show, text_done
@@ -265,7 +267,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 OTHER = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
 
-def make_handlers(application: Application) -> list[Any]:  # type: ignore[type-arg]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application (conversation state is per bot); a text
     is taken only while the evaluation is the flow that asked for it last."""
     press = CallbackQueryHandler(on_press, pattern=r"^ev:")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import (
+    Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -55,12 +57,14 @@ async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await reply(update, t("I only talk in private chats. Please open a chat with me directly."))
 
 
-HANDLERS = [
-    MessageHandler(filters.COMMAND & ~filters.ChatType.PRIVATE, group_chat),
-    CommandHandler("cancel", nothing_to_cancel, filters=filters.ChatType.PRIVATE),
-    MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
-    MessageHandler(
-        filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, free_text
-    ),
-    CallbackQueryHandler(stale_button),
-]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [
+        MessageHandler(filters.COMMAND & ~filters.ChatType.PRIVATE, group_chat),
+        CommandHandler("cancel", nothing_to_cancel, filters=filters.ChatType.PRIVATE),
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command),
+        MessageHandler(
+            filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, free_text
+        ),
+        CallbackQueryHandler(stale_button),
+    ]

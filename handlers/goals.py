@@ -21,6 +21,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -30,8 +31,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import goal_texts
 from bot.access import acting_person, for_roles, refuse_button, reply
+from bot.goals import texts as goal_texts
 from bot.rules.goals import (
     AREAS,
     TEXT_MAX,
@@ -725,7 +726,7 @@ async def timed_out(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     _forget(context)
 
 
-def make_handlers(application: Application) -> list[Any]:  # type: ignore[type-arg]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application (conversation state is per bot)."""
     press = CallbackQueryHandler(on_button, pattern=r"^gl:")
     typed = filters.TEXT & ~filters.COMMAND & Awaiting(application, OWNER)

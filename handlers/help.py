@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes, filters
+from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.access import acting_person, reply, t_for, tell_stranger
 from bot.commands import ROLE_NAMES, STRANGER_COMMANDS, commands_for
-from bot.programs import program_name
+from bot.periods.programs import program_name
 from bot.services import services_of
 from messages.formatting import show_date
 from messages.i18n import N_, translator
@@ -87,7 +87,9 @@ async def me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, "\n".join(lines))
 
 
-HANDLERS = [
-    CommandHandler("help", help_command, filters=filters.ChatType.PRIVATE),
-    CommandHandler("me", me, filters=filters.ChatType.PRIVATE),
-]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [
+        CommandHandler("help", help_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("me", me, filters=filters.ChatType.PRIVATE),
+    ]

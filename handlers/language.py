@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
 
 from bot.access import for_roles, pressing_person, refuse_button
 from bot.commands import EVERYONE
@@ -50,7 +57,9 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await set_person_menu(context.bot, person)
 
 
-HANDLERS = [
-    CommandHandler("language", language, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(choose, pattern=f"^{PREFIX}"),
-]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [
+        CommandHandler("language", language, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(choose, pattern=f"^{PREFIX}"),
+    ]

@@ -10,11 +10,11 @@ import re
 from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.access import acting_person, refuse_button
-from bot.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
-from bot.meeting_messages import KIND_NAMES, cancelled, moved
+from bot.meetings.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
+from bot.meetings.notices import KIND_NAMES, cancelled, moved
 from bot.rules.calendar import is_working_day
 from bot.services import services_of
 from handlers.meetings import meetings_view, when_text
@@ -295,4 +295,6 @@ async def _pick_time(
     )
 
 
-HANDLERS = [CallbackQueryHandler(on_button, pattern=r"^mm")]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [CallbackQueryHandler(on_button, pattern=r"^mm")]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
+    Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -23,8 +24,8 @@ from bot.access import (
     reply,
     t_for,
 )
-from bot.ics import ics_filename, meeting_ics
-from bot.meeting_messages import KIND_NAMES, NO_PLACE
+from bot.meetings.ics import ics_filename, meeting_ics
+from bot.meetings.notices import KIND_NAMES, NO_PLACE
 from bot.services import services_of
 from messages.formatting import show_clock, show_date, show_time
 from messages.i18n import N_, Translator, translator
@@ -278,7 +279,7 @@ async def meetings_view(
     return "\n".join(lines), keyboard
 
 
-def make_handlers() -> list[Any]:
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application: a conversation's state belongs to
     one running bot, never shared between two (tests, the console)."""
     return [

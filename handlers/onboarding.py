@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes, filters
+from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.access import acting_person, reply, t_for, tell_stranger
 from bot.menus import set_person_menu
@@ -93,4 +93,6 @@ def welcome(person: Person, *, returning: bool) -> str:
     return first + "\n\n" + help_text(person)
 
 
-HANDLERS = [CommandHandler("start", start, filters=filters.ChatType.PRIVATE)]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [CommandHandler("start", start, filters=filters.ChatType.PRIVATE)]

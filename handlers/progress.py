@@ -7,15 +7,21 @@ again on the press). The chart is drawn in a worker thread, in the viewer's lang
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
 
-from bot import goal_texts
 from bot.access import acting_person, for_roles, refuse_button, reply
-from bot.progress_chart import GoalSeries, Point, render_progress
+from bot.goals import texts as goal_texts
+from bot.goals.progress import GoalSeries, Point, render_progress
 from bot.rules.goals import GoalStatus
 from bot.services import services_of
 from messages.i18n import translator
@@ -102,7 +108,9 @@ async def chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_chart(update, context, person, int(data[3:]))
 
 
-HANDLERS: list[Any] = [
-    CommandHandler("progress", start, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(chosen, pattern=r"^pg:"),
-]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [
+        CommandHandler("progress", start, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(chosen, pattern=r"^pg:"),
+    ]

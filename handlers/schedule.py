@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -23,8 +24,8 @@ from telegram.ext import (
 )
 
 from bot.access import acting_person, for_roles, refuse_button, reply
-from bot.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
-from bot.meeting_messages import KIND_NAMES, NO_PLACE, booked
+from bot.meetings.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
+from bot.meetings.notices import KIND_NAMES, NO_PLACE, booked
 from bot.rules.calendar import is_working_day
 from bot.services import services_of
 from handlers.ui import acting_coach, entry, nav_row, show
@@ -487,7 +488,7 @@ STEPS = [
 ]
 
 
-def make_handlers() -> list[Any]:
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application: a conversation's state belongs to
     one running bot, never shared between two (tests, the console)."""
     return [

@@ -8,10 +8,17 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
 
 from bot.access import for_roles, pressing_person, refuse_button
-from bot.meeting_messages import reschedule_reminders
+from bot.meetings.notices import reschedule_reminders
 from bot.rules.reminders import preference
 from bot.services import services_of
 from messages.i18n import Translator, translator
@@ -155,7 +162,9 @@ async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.edit_message_text(_summary(saved, t), reply_markup=_keyboard(saved, t))
 
 
-HANDLERS = [
-    CommandHandler("settings", settings, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(choose, pattern=r"^st:"),
-]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [
+        CommandHandler("settings", settings, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(choose, pattern=r"^st:"),
+    ]

@@ -12,10 +12,17 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
 
 from bot.access import for_roles, pressing_person, reply
-from bot.alerts import raise_alert
+from bot.alerts.actions import raise_alert
 from bot.services import services_of
 from messages.i18n import N_, translator
 from storage import outbox
@@ -138,7 +145,9 @@ async def _show(update: Update, text: str) -> None:
         await update.effective_chat.send_message(text)
 
 
-HANDLERS = [
-    CommandHandler("stop", stop_command, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(on_button, pattern=r"^sp:"),
-]
+def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """This module's handlers, in the order they are tried."""
+    return [
+        CommandHandler("stop", stop_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(on_button, pattern=r"^sp:"),
+    ]

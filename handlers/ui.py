@@ -7,9 +7,15 @@ import functools
 from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, ContextTypes, ConversationHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    ConversationHandler,
+    filters,
+)
 
-from bot.access import acting_person
+from bot.access import acting_person, refuse_button
 from messages.i18n import Translator
 from storage.models import Person, Role
 
@@ -53,6 +59,18 @@ async def acting_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Pe
             await update.callback_query.answer()
         return None
     return person
+
+
+async def _stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button of this conversation that its current step does not take."""
+    await refuse_button(update, context, await acting_person(update, context))
+
+
+def stale_buttons(prefix: str) -> CallbackQueryHandler:  # type: ignore[type-arg]
+    """The last fallback of a conversation routed by state: any of its own buttons
+    (`prefix`) that the current state does not list is answered "no longer valid" and
+    never reaches a step function. Buttons of other features pass on."""
+    return CallbackQueryHandler(_stale, pattern=f"^{prefix}")
 
 
 def nav_row(t: Translator, prefix: str, *, back: bool = True) -> list[InlineKeyboardButton]:

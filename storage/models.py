@@ -173,16 +173,6 @@ class Meeting(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class Outcome(enum.StrEnum):
-    """How a meeting ended (DOMAIN.md, attendance outcomes); exactly one per meeting."""
-
-    ATTENDED = "attended"
-    ABSENT_ON_TIME = "absent_on_time"
-    ABSENT_LATE = "absent_late"
-    NO_SHOW = "no_show"
-    CANCELLED_BY_PROVIDER = "cancelled_by_provider"
-
-
 class AbsenceReason(enum.StrEnum):
     ILL = "ill"
     CHILD_ILL = "child_ill"
@@ -399,7 +389,6 @@ __all__ = [
     "MeetingStatus",
     "OutboxMessage",
     "OutboxStatus",
-    "Outcome",
     "PeriodReview",
     "PeriodStatus",
     "Person",

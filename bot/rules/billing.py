@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from storage.models import Outcome
+from bot.rules.attendance import Outcome
 
 # The work-activity preset's `rules.work_allowance_eur`; a program may carry its own table.
 WORK_ALLOWANCE_EUR: Mapping[str, int] = {"4": 8, "6": 12}

@@ -1,0 +1,387 @@
+"""The end of a period: the coach evaluates every goal, the client gives feedback, and a
+summary (the final report's goal part) goes in writing to the client and the caseworker.
+
+Seed 001: at the end of job coaching the client has reached at least two goals or results
+and/or concrete next steps are set; feedback is delivered in writing to the client and the
+caseworker. The prompts are queued on the period's last working day at 09.00.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from bot import outbox
+from bot.periods.programs import PROGRAM_NAMES
+from bot.rules.calendar import next_working_day
+from bot.rules.goals import (
+    EVALUATION_TIME,
+    FEEDBACK_MAX,
+    STATUS_NAMES,
+    GoalStatus,
+    counts_as_reached,
+    evaluation_due,
+    needs_next_steps,
+)
+from messages.i18n import N_
+from messages.render import lines, msg, on
+from storage import audit, goals
+from storage.models import (
+    Goal,
+    PeriodReview,
+    PeriodStatus,
+    Person,
+    Priority,
+    Role,
+    ServicePeriod,
+)
+
+EVALUATE = N_(
+    "{client}'s period ends on {end}. Please evaluate the goals: {total} in all, {open} still open."
+)
+EVALUATE_BUTTON = N_("Evaluate the goals")
+EVALUATE_REMIND = N_(
+    "Reminder: {client}: the goals of the period that ended on {end} are not evaluated yet. "
+    "The summary goes to the client and the caseworker when they are."
+)
+ASK_FEEDBACK = N_(
+    "Your coaching period ends on {end}. How useful was the coaching for you? "
+    "1 = not at all, 5 = very useful."
+)
+REPORT = N_(
+    "Summary of the coaching period\n{client} · {program} · {start}–{end}\n\n"
+    "Goals reached: {reached}/{total}\n{goals}\n\nNext steps: {next_steps}\n"
+    "Client's feedback: {feedback}{warning}"
+)
+REPORT_GOAL = N_("• {goal} ({criterion}): {status}. {evidence}")
+REPORT_OPEN_GOAL = N_("• {goal} ({criterion}): not evaluated")
+FEEDBACK = N_("{score}/5 {text}")
+NO_FEEDBACK = N_("not given yet")
+NO_NEXT_STEPS = N_("none recorded")
+WARNING = N_(
+    "\n\n⚠ Fewer than two goals were reached and no next steps were recorded. "
+    "A job-coaching period should end with at least two goals or results reached, "
+    "or concrete next steps."
+)
+FEEDBACK_NOTE = N_("Feedback from {client} on the coaching period ending {end}: {feedback}")
+LOOKBACK = timedelta(days=30)  # periods that ended longer ago are not prompted any more
+
+
+def period_end(period: ServicePeriod):  # type: ignore[no-untyped-def]
+    return period.ended_on or period.planned_end
+
+
+def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    """The coach's evaluation prompt and the client's feedback question, once per end date.
+
+    The review row remembers the end date it prompted for, so the minute's query only sees
+    periods still waiting, and a period extended afterwards is prompted again at its new
+    end. A suspended period waits; an ended one uses the day it really ended."""
+    today = now.astimezone(tz).date()
+    lo, hi = today - LOOKBACK, today + timedelta(days=7)
+    waiting = session.exec(
+        select(ServicePeriod, PeriodReview)
+        .outerjoin(PeriodReview, col(PeriodReview.period_id) == ServicePeriod.id)
+        .where(
+            or_(
+                col(ServicePeriod.planned_end).between(lo, hi),
+                col(ServicePeriod.ended_on).between(lo, hi),
+            ),
+            ServicePeriod.status != PeriodStatus.SUSPENDED.value,
+            or_(
+                col(PeriodReview.prompted_end).is_(None),
+                PeriodReview.prompted_end
+                != func.coalesce(ServicePeriod.ended_on, ServicePeriod.planned_end),
+            ),
+        )
+    ).all()
+    queued = 0
+    for period, found_review in waiting:
+        end = period_end(period)
+        assert period.id is not None
+        if end is None or not lo <= end <= hi or evaluation_due(end, tz) > now:
+            continue
+        if found_review is not None and found_review.prompted_end == end:
+            continue
+        client = session.get(Person, period.client_id)
+        if client is None or client.role != Role.CLIENT.value:
+            continue
+        review = goals.review_of(session, period.id)
+        period_goals = goals.period_goals(session, period)
+        if client.coach_id and review.evaluated_at is None:
+            outbox.schedule(
+                session,
+                recipient_id=client.coach_id,
+                kind="goal_evaluation",
+                message=EVALUATE,
+                params={
+                    "client": client.display_name,
+                    "end": on(end),
+                    "total": len(period_goals),
+                    "open": sum(g.status == GoalStatus.OPEN.value for g in period_goals),
+                },
+                buttons=[[{"text": EVALUATE_BUTTON, "data": f"ev:{period.id}:go"}]],
+                key=f"goal-eval:{period.id}:{end.isoformat()}",
+                due_at=now,
+                priority=Priority.REMINDER,
+                quiet=True,
+            )
+            queued += 1
+        if client.active and review.feedback_at is None:
+            outbox.schedule(
+                session,
+                recipient_id=client.id,  # type: ignore[arg-type]
+                kind="feedback",
+                message=ASK_FEEDBACK,
+                params={"end": on(end)},
+                buttons=[[{"text": str(n), "data": f"fb:{period.id}:{n}"} for n in range(1, 6)]],
+                key=f"feedback:{period.id}:{end.isoformat()}",
+                due_at=now,
+                priority=Priority.REMINDER,
+                quiet=True,
+            )
+            queued += 1
+        review.prompted_end = end
+        session.add(review)
+    return queued
+
+
+def queue_evaluation_reminders(session: Session, now: datetime, tz: ZoneInfo) -> int:
+    """A prompt left unanswered is reminded once, two working days later at 09.00."""
+    today = now.astimezone(tz).date()
+    waiting = session.exec(
+        select(ServicePeriod, PeriodReview)
+        .join(PeriodReview, col(PeriodReview.period_id) == ServicePeriod.id)
+        .where(
+            col(PeriodReview.prompted_end).between(today - LOOKBACK, today),
+            col(PeriodReview.evaluated_at).is_(None),
+            # Extended since the prompt: the new end brings its own prompt.
+            PeriodReview.prompted_end
+            == func.coalesce(ServicePeriod.ended_on, ServicePeriod.planned_end),
+            ServicePeriod.status != PeriodStatus.SUSPENDED.value,
+        )
+    ).all()
+    queued = 0
+    for period, review in waiting:
+        end = review.prompted_end
+        assert end is not None and period.id is not None
+        prompted = evaluation_due(end, tz).date()
+        remind_on = next_working_day(next_working_day(prompted))
+        if now < datetime.combine(remind_on, EVALUATION_TIME, tzinfo=tz):
+            continue
+        client = session.get(Person, period.client_id)
+        if client is None or client.coach_id is None:
+            continue
+        key = f"goal-eval-remind:{period.id}:{end.isoformat()}"
+        if outbox.queued(session, key):
+            continue
+        outbox.schedule(
+            session,
+            recipient_id=client.coach_id,
+            kind="goal_evaluation",
+            message=EVALUATE_REMIND,
+            params={"client": client.display_name, "end": on(end)},
+            buttons=[[{"text": EVALUATE_BUTTON, "data": f"ev:{period.id}:go"}]],
+            key=key,
+            due_at=now,
+            priority=Priority.REMINDER,
+            quiet=True,
+        )
+        queued += 1
+    return queued
+
+
+# --- the coach's evaluation --------------------------------------------------------------
+@dataclass(frozen=True)
+class Evaluation:
+    """Where the coach is: the next open goal, or all done (reached of total)."""
+
+    period: ServicePeriod
+    client: Person
+    goals: list[Goal]
+    next_goal: Goal | None
+    evaluated: bool  # the count is recorded and the summary sent: the evaluation is final
+
+    @property
+    def reached(self) -> int:
+        return sum(counts_as_reached(g.status) for g in self.goals)
+
+
+def evaluation(session: Session, coach: Person, period_id: int) -> Evaluation | None:
+    period = goals.period_for_coach(session, coach, period_id)
+    if period is None:
+        return None
+    client = session.get(Person, period.client_id)
+    assert client is not None
+    found = goals.period_goals(session, period)
+    waiting = [g for g in found if g.status == GoalStatus.OPEN.value]
+    review = session.get(PeriodReview, period_id)
+    evaluated = review is not None and review.evaluated_at is not None
+    audit.record(session, "period.evaluation.view", actor_id=coach.id, subject_id=period_id)
+    return Evaluation(period, client, found, waiting[0] if waiting else None, evaluated)
+
+
+def finish(
+    session: Session, coach: Person, period_id: int, next_steps: str | None, now: datetime
+) -> dict[str, Any] | None:
+    """Record the count and next steps; send the summary to the client and the caseworker.
+
+    Returns the summary's parameters (as the caseworker reads it: with the warning when
+    the job-coaching rule is left unmet), which the coach is shown too."""
+    found = evaluation(session, coach, period_id)
+    if found is None or found.next_goal is not None:
+        return None
+    review = goals.review_of(session, period_id)
+    if review.evaluated_at is not None:
+        return None  # final: a second press (another process, an old button) sends nothing
+    review.goals_total, review.goals_reached = len(found.goals), found.reached
+    if next_steps is not None:
+        review.next_steps = " ".join(next_steps.split())[:1000] or None
+    review.evaluated_at, review.evaluated_by = now, coach.id
+    session.add(review)
+    for goal in found.goals:  # goals set before any period was recorded belong to this one
+        if goal.period_id is None:
+            goal.period_id = period_id
+            session.add(goal)
+    audit.record(
+        session, "period.evaluate", actor_id=coach.id, subject_id=period_id, at=now,
+        detail=f"{found.reached}/{len(found.goals)}",
+    )  # fmt: skip
+    report = report_params(session, found.period, review)
+    # The warning is for the caseworker (and the coach), not a reproach to the client.
+    for recipient, params in (
+        (found.client.id, {**report, "warning": ""}),
+        (found.client.caseworker_id, report),
+    ):
+        if recipient is None:
+            continue
+        outbox.schedule(
+            session,
+            recipient_id=recipient,
+            kind="period_report",
+            message=REPORT,
+            params=params,
+            key=f"period-report:{period_id}:{recipient}",
+            due_at=now,
+            priority=Priority.NOTICE,
+        )
+    return report
+
+
+def report_params(session: Session, period: ServicePeriod, review: PeriodReview) -> dict[str, Any]:
+    client = session.get(Person, period.client_id)
+    assert client is not None
+    items = []
+    period_goals = goals.period_goals(session, period)
+    for goal in period_goals:
+        if goal.status == GoalStatus.OPEN.value:
+            items.append((REPORT_OPEN_GOAL, {"goal": goal.text, "criterion": goal.criterion}))
+        else:
+            items.append(
+                (
+                    REPORT_GOAL,
+                    {
+                        "goal": goal.text,
+                        "criterion": goal.criterion,
+                        "status": msg(STATUS_NAMES[GoalStatus(goal.status)]),
+                        "evidence": goal.evidence or "",
+                    },
+                )
+            )
+    reached = sum(counts_as_reached(g.status) for g in period_goals)
+    unmet = needs_next_steps(period.program_key, reached, review.next_steps)
+    end = period_end(period)
+    return {
+        "client": client.display_name,
+        "program": msg(PROGRAM_NAMES.get(period.program_key, period.program_key)),
+        "start": on(period.start_date),
+        "end": on(end) if end else "",
+        "reached": reached,
+        "total": len(period_goals),
+        "goals": lines(*items),
+        "next_steps": review.next_steps or msg(NO_NEXT_STEPS),
+        "feedback": feedback_value(review),
+        "warning": msg(WARNING) if unmet else "",
+    }
+
+
+def feedback_value(review: PeriodReview) -> dict[str, Any]:
+    if review.feedback_score is None:
+        return msg(NO_FEEDBACK)
+    return lines((FEEDBACK, {"score": review.feedback_score, "text": review.feedback_text or ""}))
+
+
+# --- the client's feedback ---------------------------------------------------------------
+def client_period(session: Session, client: Person, period_id: int) -> ServicePeriod | None:
+    period = session.get(ServicePeriod, period_id)
+    if period is None or period.client_id != client.id or client.role != Role.CLIENT.value:
+        return None
+    return period
+
+
+def record_feedback_score(
+    session: Session, client: Person, period_id: int, score: int, now: datetime
+) -> bool:
+    """The tap; if the summary already went out, the feedback follows it at once (words
+    written later follow in a second note)."""
+    period = client_period(session, client, period_id)
+    if period is None or not 1 <= score <= 5:
+        return False
+    review = goals.review_of(session, period_id)
+    review.feedback_score, review.feedback_at = score, now
+    session.add(review)
+    audit.record(session, "period.feedback", actor_id=client.id, subject_id=period_id, at=now)
+    _note_if_reported(session, client, period, review, now, "score")
+    return True
+
+
+def record_feedback_text(
+    session: Session, client: Person, period_id: int, text: str | None, now: datetime
+) -> bool:
+    """The few words (or Skip, None)."""
+    period = client_period(session, client, period_id)
+    if period is None:
+        return False
+    review = goals.review_of(session, period_id)
+    if review.feedback_score is None:
+        return False
+    words = " ".join((text or "").split())[:FEEDBACK_MAX] or None
+    if words is None:
+        return True
+    review.feedback_text = words
+    session.add(review)
+    _note_if_reported(session, client, period, review, now, "text")
+    return True
+
+
+def _note_if_reported(
+    session: Session,
+    client: Person,
+    period: ServicePeriod,
+    review: PeriodReview,
+    now: datetime,
+    part: str,
+) -> None:
+    """Feedback given after the summary went out goes to the caseworker and the coach."""
+    if review.evaluated_at is None:
+        return  # the summary will carry it
+    end = period_end(period)
+    for recipient in filter(None, (client.caseworker_id, client.coach_id)):
+        outbox.schedule(
+            session,
+            recipient_id=recipient,
+            kind="feedback_note",
+            message=FEEDBACK_NOTE,
+            params={
+                "client": client.display_name,
+                "end": on(end) if end else "",
+                "feedback": feedback_value(review),
+            },
+            key=f"feedback-note:{period.id}:{recipient}:{part}",
+            due_at=now,
+        )

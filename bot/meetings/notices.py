@@ -1,0 +1,255 @@
+"""What a meeting tells people, as outbox rows written in the booking's own transaction.
+
+Cards, changes and cancellations go at once; reminders at their time. Every row of a
+meeting carries `object_ref = meeting:<id>`, so moving or cancelling the meeting finds them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot import outbox
+from bot.rules.delivery import QUIET_END, QUIET_START
+from bot.rules.reminders import client_reminders
+from messages.i18n import N_
+from messages.render import at, clock, msg
+from storage.meetings import MeetingView
+from storage.models import Meeting, MeetingKind, Person, Priority
+
+Quiet = tuple[time, time]
+DEFAULT_QUIET: Quiet = (QUIET_START, QUIET_END)
+
+KIND_NAMES = {
+    MeetingKind.INDIVIDUAL: N_("Individual meeting"),
+    MeetingKind.GROUP: N_("Group meeting"),
+    MeetingKind.THREE_PARTY: N_("Three-party meeting with the caseworker"),
+    MeetingKind.WORKPLACE_VISIT: N_("Workplace visit"),
+    MeetingKind.WORK_DAY: N_("Work-activity day"),
+}
+
+NO_PLACE = N_("not given yet")
+CARD = N_("New meeting\n{when}–{end}\n{kind}\nWith: {coach}\nPlace: {place}")
+CARD_CASEWORKER = N_(
+    "New three-party meeting\n{when}–{end}\nClient: {client}\nCoach: {coach}\nPlace: {place}"
+)
+MOVED = N_("The meeting has moved\nNew time: {when}–{end}\n{kind}\nWith: {coach}\nPlace: {place}")
+MOVED_CASEWORKER = N_(
+    "The three-party meeting has moved\nNew time: {when}–{end}\nClient: {client}\nPlace: {place}"
+)
+CANCELLED = N_("The meeting on {when} is cancelled.")
+CANCELLED_CASEWORKER = N_("The three-party meeting of {client} on {when} is cancelled.")
+REMIND_DAY_BEFORE = N_(
+    "Reminder: tomorrow you have a meeting\n{when}–{end}\nWith: {coach}\nPlace: {place}"
+)
+REMIND_SOON = N_("Reminder: your meeting starts at {start}\nWith: {coach}\nPlace: {place}")
+
+# A card comes at most a week ahead, so a long weekly series is not a wall of cards.
+CARD_LEAD = timedelta(days=7)
+
+BUTTON_COME = N_("I'll come")
+BUTTON_CANNOT = N_("I can't come")
+BUTTON_OTHER_TIME = N_("Ask for another time")
+BUTTON_CALENDAR = N_("Add to calendar")
+BUTTON_CALENDAR_REMOVE = N_("Remove from calendar")
+
+
+def ref(meeting: Meeting) -> str:
+    return f"meeting:{meeting.id}"
+
+
+def _params(found: MeetingView) -> dict[str, Any]:
+    m = found.meeting
+    return {
+        "when": at(m.starts_at),
+        "end": clock(m.ends_at),
+        "start": clock(m.starts_at),
+        "kind": msg(KIND_NAMES[MeetingKind(m.kind)]),
+        "coach": found.coach.display_name,
+        "client": found.client.display_name,
+        "place": m.place or msg(NO_PLACE),
+    }
+
+
+def client_buttons(meeting: Meeting) -> list[list[dict[str, str]]]:
+    mid = meeting.id
+    return [
+        [{"text": BUTTON_COME, "data": f"mt:{mid}:yes"}],
+        [{"text": BUTTON_CANNOT, "data": f"mt:{mid}:no"}],
+        [{"text": BUTTON_OTHER_TIME, "data": f"mt:{mid}:other"}],
+        [{"text": BUTTON_CALENDAR, "data": f"mt:{mid}:ics"}],
+    ]
+
+
+def _send(
+    session: Session,
+    person: Person | None,
+    meeting: Meeting,
+    message: str,
+    params: dict[str, Any],
+    key: str,
+    now: datetime,
+    *,
+    buttons: list[Any] | None = None,
+    priority: Priority = Priority.NOTICE,
+) -> None:
+    if person is None or person.id is None:
+        return
+    outbox.schedule(
+        session,
+        recipient_id=person.id,
+        kind="meeting",
+        message=message,
+        params=params,
+        buttons=buttons,
+        key=key,
+        due_at=now,
+        priority=priority,
+        object_ref=ref(meeting),
+    )
+
+
+def _utc_key(instant: datetime) -> str:
+    """The same instant makes the same key, whatever zone it was computed in."""
+    return instant.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+
+
+def _reminder_rows(
+    found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> list[dict[str, Any]]:
+    m = found.meeting
+    assert found.client.id is not None
+    rows = []
+    prefs = found.client.preferences
+    for reminder in client_reminders(m.starts_at, prefs, now=now, tz=tz, quiet=quiet):
+        rows.append(
+            {
+                "recipient_id": found.client.id,
+                "kind": "reminder",
+                "message": REMIND_DAY_BEFORE if reminder.kind == "day_before" else REMIND_SOON,
+                "params": _params(found),
+                # The due time is in the key: changed preferences make new rows.
+                "key": f"meeting:{m.id}:s{m.sequence}:{reminder.kind}:{_utc_key(reminder.due)}",
+                "due_at": reminder.due,
+                "priority": Priority.REMINDER,
+                "quiet": True,
+                "object_ref": ref(m),
+            }
+        )
+    return rows
+
+
+def _schedule_reminders(
+    session: Session, found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> None:
+    for row in _reminder_rows(found, now, tz, quiet):
+        outbox.schedule(session, **row)
+
+
+def reschedule_reminders(
+    session: Session, client: Person, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> int:
+    """After a change of preferences: the client's upcoming reminders follow the new times."""
+    from storage.meetings import upcoming
+
+    found = upcoming(session, client, now=now, limit=200, audited=False)
+    for item in found:
+        wanted = _reminder_rows(item, now, tz, quiet)
+        keys = {row["key"] for row in wanted}
+        for old in outbox.open_rows(session, object_ref=ref(item.meeting), kind="reminder"):
+            if old.idempotency_key not in keys:
+                outbox.cancel(session, key=old.idempotency_key)
+        for row in wanted:
+            outbox.schedule(session, **row)
+    return len(found)
+
+
+def _cards(
+    session: Session, found: MeetingView, message: str, to_caseworker: str, due: datetime
+) -> None:
+    m = found.meeting
+    params = _params(found)
+    _send(
+        session,
+        found.client,
+        m,
+        message,
+        params,
+        f"meeting:{m.id}:s{m.sequence}:card",
+        due,
+        buttons=client_buttons(m),
+    )
+    if m.kind == MeetingKind.THREE_PARTY.value:
+        _send(
+            session,
+            found.caseworker,
+            m,
+            to_caseworker,
+            params,
+            f"meeting:{m.id}:s{m.sequence}:card-cw",
+            due,
+            buttons=[[{"text": BUTTON_CALENDAR, "data": f"mt:{m.id}:ics"}]],
+        )
+
+
+def _card_was_sent(session: Session, meeting: Meeting) -> bool:
+    """Has the client seen this meeting? If not, a change needs no 'it has moved' notice."""
+    return outbox.sent_any(session, object_ref=ref(meeting), kind="meeting")
+
+
+def booked(
+    session: Session, found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> None:
+    """The card to the client (and the caseworker for a three-party meeting), reminders."""
+    m = found.meeting
+    _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD))
+    _schedule_reminders(session, found, now, tz, quiet)
+
+
+def moved(
+    session: Session, found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> None:
+    """Old reminders out, new ones in, and everyone who saw the meeting told the new time."""
+    m = found.meeting
+    seen = _card_was_sent(session, m)
+    outbox.cancel(session, object_ref=ref(m))
+    if seen:
+        _cards(session, found, MOVED, MOVED_CASEWORKER, now)
+    else:  # never shown: the new card simply comes at its time
+        _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD))
+    _schedule_reminders(session, found, now, tz, quiet)
+
+
+def cancelled(session: Session, found: MeetingView, now: datetime) -> None:
+    """Everything pending is withdrawn; those who saw the meeting are told it is off."""
+    m = found.meeting
+    seen = _card_was_sent(session, m)
+    outbox.cancel(session, object_ref=ref(m))
+    if not seen:
+        return
+    params = _params(found)
+    calendar = [[{"text": BUTTON_CALENDAR_REMOVE, "data": f"mt:{m.id}:ics"}]]
+    _send(
+        session,
+        found.client,
+        m,
+        CANCELLED,
+        params,
+        f"meeting:{m.id}:cancelled",
+        now,
+        buttons=calendar,
+    )
+    if m.kind == MeetingKind.THREE_PARTY.value:
+        _send(
+            session,
+            found.caseworker,
+            m,
+            CANCELLED_CASEWORKER,
+            params,
+            f"meeting:{m.id}:cancelled-cw",
+            now,
+            buttons=calendar,
+        )
