@@ -7,7 +7,7 @@ import os
 import warnings
 from datetime import timedelta
 
-from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
@@ -20,14 +20,12 @@ from bot.meetings import agenda
 from bot.menus import set_default_menus
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import TelegramLimits
+from bot.patience import PatientBot
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
-from bot.updates import PerPersonUpdates
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
 DISPATCHER_KEY = "coachbot.dispatcher"
@@ -61,23 +59,25 @@ def build_application(
         rate = settings.telegram_rate
         limits = TelegramLimits(rate or 30.0, enabled=rate > 0)
     timeout = settings.telegram_timeout
-    application = (
-        ApplicationBuilder()
-        .token(token or settings.require_token())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.base_file_url)
-        .defaults(Defaults(tzinfo=settings.tz))
-        .rate_limiter(limits)
-        .connect_timeout(timeout)
-        .read_timeout(timeout)
-        .write_timeout(timeout)
-        .pool_timeout(timeout)
-        .connection_pool_size(16)
-        .concurrent_updates(PerPersonUpdates())
-        .post_init(_post_init)
-        .post_stop(_post_stop)
-        .build()
+    # One client for the Application (handlers' replies, patient with Telegram's passing
+    # faults) and a separate connection for the long poll, so it never waits for a reply.
+    bot = PatientBot(
+        token or settings.require_token(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.base_file_url,
+        defaults=Defaults(tzinfo=settings.tz),
+        rate_limiter=limits,
+        request=HTTPXRequest(
+            connection_pool_size=16,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            pool_timeout=timeout,
+        ),
+        get_updates_request=HTTPXRequest(connection_pool_size=1, connect_timeout=timeout),
+        patience=settings.telegram_patience,
     )
+    application = ApplicationBuilder().bot(bot).post_init(_post_init).post_stop(_post_stop).build()
     application.bot_data[SERVICES_KEY] = services
     options: dict[str, object] = {
         "batch_size": settings.outbox_batch,
@@ -109,7 +109,11 @@ def build_application(
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     services: Services = application.bot_data[SERVICES_KEY]
-    await set_default_menus(application.bot, services.settings.default_language)
+    try:
+        await set_default_menus(application.bot, services.settings.default_language)
+    except TelegramError as error:
+        # Each person's own menu is set when they join; the default can wait a start.
+        log.warning("could not set the default command menus (%s)", type(error).__name__)
     # The first tick runs at once: whatever came due while the bot was down goes out now.
     dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
     await dispatcher.bot.initialize()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from datetime import date
@@ -53,22 +54,17 @@ def run() -> None:
         token = settings.require_token()
     except MissingTokenError as error:
         _fail(str(error))
+    from bot.embedded import AlreadyRunning, hold_sqlite, serve
+
+    try:
+        lock = hold_sqlite(settings.database_url)
+    except AlreadyRunning as error:
+        _fail(str(error))
     services = make_services(settings)
     application = build_application(services, token=token)
-    from bot.app import ALLOWED_UPDATES
-
-    if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-    else:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    asyncio.run(serve(application, "webhook" if settings.webhook_url else "polling"))
+    if lock is not None:
+        lock.close()
 
 
 @app.command()
@@ -202,7 +198,7 @@ def invite(
     ] = None,
 ) -> None:
     """Make a one-time invite link; prints the link, and the code alone on the last line."""
-    from storage import invites
+    from bot.onboarding import actions as onboarding
     from storage.models import utcnow
 
     settings = _settings()
@@ -215,7 +211,7 @@ def invite(
     db = _database(settings)
     days = expires_days or settings.invite_days
     try:
-        code = db.call(invites.create_invite, person_id, now=utcnow(), days=days)
+        code = db.call(onboarding.create_invite, person_id, now=utcnow(), days=days)
     except LookupError as error:
         _fail(str(error))
     typer.echo(f"Invite link (valid {days} days, works once):")

@@ -7,8 +7,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from bot.onboarding import actions as onboarding
 from messages.formatting import HELSINKI
-from storage import invites, people
+from storage import people
 from storage.models import MeetingKind, Role
 
 
@@ -58,7 +59,7 @@ def create_demo(session: Session, *, today: date, now: datetime) -> list[DemoPer
                 start=today - timedelta(days=14),
                 planned_end=today + timedelta(days=150),
             )
-        code = invites.create_invite(session, person.id, now=now, days=7)
+        code = onboarding.create_invite(session, person.id, now=now, days=7)
         created.append(DemoPerson(person.id, role, name, language, 900_001 + index, code))
     _demo_meetings(session, created, today=today, now=now)
     _demo_goals(session, created, today=today, now=now)
@@ -68,6 +69,7 @@ def create_demo(session: Session, *, today: date, now: datetime) -> list[DemoPer
 def _demo_goals(session: Session, created: list[DemoPerson], *, today: date, now: datetime) -> None:
     """Goals with three weeks of check-in answers, so /goals and /progress have something
     to show; written as history (no messages, rounds already reminded)."""
+    from bot.goals import actions as goal_actions
     from storage import goals
     from storage.models import CheckInAnswer, Goal
 
@@ -102,7 +104,7 @@ def _demo_goals(session: Session, created: list[DemoPerson], *, today: date, now
                         done=score is None, answered_at=due,
                     )
                 )  # fmt: skip
-            goals.ensure_plan(session, person.person_id, now, HELSINKI)
+            goal_actions.ensure_plan(session, person.person_id, now, HELSINKI)
 
 
 def _demo_meetings(

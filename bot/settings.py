@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Language = Literal["fi", "sv", "en"]
@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     telegram_timeout: float = Field(
         default=10.0, gt=0, validation_alias="COACHBOT_TELEGRAM_TIMEOUT"
     )
+    telegram_patience: float = Field(
+        default=20.0, ge=0, validation_alias="COACHBOT_TELEGRAM_PATIENCE"
+    )
     outbox_interval: float = Field(default=2.0, gt=0, validation_alias="COACHBOT_OUTBOX_INTERVAL")
     outbox_batch: int = Field(default=100, ge=1, validation_alias="COACHBOT_OUTBOX_BATCH")
     outbox_concurrency: int = Field(
@@ -59,6 +62,20 @@ class Settings(BaseSettings):
     )
     outbox_lease: float = Field(default=60.0, gt=0, validation_alias="COACHBOT_OUTBOX_LEASE")
     quiet_hours: str = Field(default="21:00-08:00", validation_alias="COACHBOT_QUIET_HOURS")
+    inbox_concurrency: int = Field(default=16, ge=1, validation_alias="COACHBOT_INBOX_CONCURRENCY")
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        # Without Telegram's secret header anyone who finds the URL could post updates.
+        if self.webhook_url and not (
+            self.webhook_secret and self.webhook_secret.get_secret_value()
+        ):
+            raise ValueError(
+                "COACHBOT_WEBHOOK_URL is set but COACHBOT_WEBHOOK_SECRET is not: webhook mode "
+                "needs a secret (1-256 characters A-Z a-z 0-9 _ -), "
+                "e.g. from `openssl rand -hex 32`"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -6,7 +6,7 @@ Order matters: the first handler of group 0 that matches takes the update."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, TypeHandler
+from telegram.ext import Application, ConversationHandler, TypeHandler
 
 from handlers import (
     absence,
@@ -62,5 +62,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     for module in modules:
         # Each module builds fresh handlers per Application: a conversation's state belongs
         # to one running bot, never shared between two in one process (tests, the console).
-        application.add_handlers(module.handlers(application))
+        made = module.handlers(application)
+        for handler in made:
+            # A conversation's state is kept in the database under its name (bot.inbox).
+            if isinstance(handler, ConversationHandler) and not handler.name:
+                raise ValueError(f"{module.__name__}: every conversation needs a name")
+        application.add_handlers(made)
     application.add_error_handler(errors.on_error)

@@ -2,117 +2,96 @@
 
 Choose the meeting (or several, or all until a date for a sick leave) → reason → confirm.
 The answer says at once whether the notice was on time, naming the deadline, and the
-coach is told at once through the outbox. Notices can be withdrawn before the meeting.
+coach is told at once through the outbox (bot.absence.actions). Notices can be withdrawn
+before the meeting. Each step takes only its own buttons; any other "ab:" button, or one
+on an earlier run's message, is answered "no longer valid" and changes nothing.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     ConversationHandler,
     MessageHandler,
     filters,
 )
 
-from bot.access import acting_person, for_roles, refuse_button, reply, t_for, tell_stranger
+from bot.absence import actions
+from bot.absence.texts import ANSWERS, REASONS
+from bot.access import acting_person, person_of_role, reply, tell_stranger
 from bot.attendance import actions as attendance
-from bot.meetings.notices import KIND_NAMES
+from bot.inbox import event_time
+from bot.meetings.notices import KIND_NAMES, card_answer
 from bot.rules.absence import NoticeTiming
 from bot.rules.intents import Intent, intent_of, reason_hint
 from bot.services import services_of
-from handlers.ui import entry, show
+from handlers.ui import Flow, Steps, Turn, choose_with_buttons, stale_buttons
 from messages.formatting import show_short_datetime
 from messages.i18n import N_, Translator, translator
-from messages.render import at, msg, near
-from storage import absence, outbox
-from storage.absence import Filed
-from storage.models import AbsenceReason, MeetingKind, Person, Priority, Role
+from storage import absence
+from storage.models import AbsenceReason, Meeting, MeetingKind, Role
 
-KEY = "absence"
-PICK, REASON, NOTE, CONFIRM = range(4)
-CARD_NO = re.compile(r"^mt:(\d{1,12}):no$")
-
-REASONS = {
-    AbsenceReason.ILL: N_("I am ill"),
-    AbsenceReason.CHILD_ILL: N_("My child is ill"),
-    AbsenceReason.APPOINTMENT: N_("Another appointment"),
-    AbsenceReason.OTHER: N_("Something else"),
-}
-TIMING_WORDS = {
-    NoticeTiming.ON_TIME: N_("on time"),
-    NoticeTiming.LATE: N_("late"),
-    NoticeTiming.AFTER_START: N_("after the start"),
-}
-ANSWERS = {
-    NoticeTiming.ON_TIME: N_("{when}: You told in time. The deadline was {deadline}."),
-    NoticeTiming.LATE: N_(
-        "{when}: The deadline was {deadline}, so this notice is late. "
-        "Next time, please tell by noon on the working day before."
-    ),
-    NoticeTiming.AFTER_START: N_("{when}: The meeting had already started."),
-}
-TOLD_COACH = N_(
-    "{client} cannot come: {when}. Reason: {reason}.\n"
-    "The notice came {timing} (deadline {deadline})."
-)
-TOLD_COACH_NOTE = N_(
-    "{client} cannot come: {when}. Reason: {reason}: {note}\n"
-    "The notice came {timing} (deadline {deadline})."
-)
-WITHDRAWN_COACH = N_("{client} withdrew the absence notice: {when}. They will come.")
+PICK, REASON, NOTE, CONFIRM, WITHDRAW = range(5)
+CARD_NO = card_answer("no")
+REASON_CHOICE = "|".join(reason.value for reason in REASONS)
 
 
 @dataclass
-class Draft:
+class Draft(Steps):
     selected: set[int] = field(default_factory=set)
     reason: AbsenceReason | None = None
     note: str | None = None
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> Draft:
-    assert context.user_data is not None
-    return context.user_data.setdefault(KEY, Draft())  # type: ignore[no-any-return]
+FLOW = Flow(
+    key="absence",
+    draft=Draft,
+    roles=(Role.CLIENT,),
+    prefix="ab",
+    stopped=N_("Stopped. Nothing was sent."),
+)
 
 
 def _when(instant: datetime, language: str, tz) -> str:  # type: ignore[no-untyped-def]
     return show_short_datetime(instant, language, tz)
 
 
-async def _show(update: Update, text: str, rows: list[list[InlineKeyboardButton]] | None) -> None:
-    await show(update, text, InlineKeyboardMarkup(rows) if rows else None)
+def _markup(rows: list[list[InlineKeyboardButton]] | None) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def _cancel_row(t: Translator) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton("✖ " + t("Cancel"), callback_data="ab:cancel")]
 
 
-async def _pick(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    services = services_of(context)
-    tz = services.settings.tz
-    t = translator(person.language)
-    draft = _draft(context)
-    now = services.now()
-    meetings = await services.db.run(absence.open_meetings, person, now)
-    notices = await services.db.run(absence.withdrawable, person, now)
+# --- each step's question --------------------------------------------------------------
+async def _open_meetings(turn: Turn[Draft]) -> list[Meeting]:
+    return await turn.services.db.run(absence.open_meetings, turn.person, turn.services.now())
+
+
+async def _pick(turn: Turn[Draft]) -> int:
+    """The client's open meetings to tap (☑ chosen), a week at a time, or a withdrawal."""
+    t, draft, language = turn.t, turn.draft, turn.person.language
+    tz = turn.services.settings.tz
+    now = turn.services.now()
+    meetings = await _open_meetings(turn)
+    notices = await turn.services.db.run(absence.withdrawable, turn.person, now)
     noticed = {f.meeting.meeting.id for f in notices}
     offered = [m for m in meetings if m.id not in noticed]
     if not offered and not notices:
-        await _show(update, t("You have no upcoming meetings."), None)
-        return ConversationHandler.END
+        await turn.show(t("You have no upcoming meetings."))
+        return FLOW.end(turn.context)
     rows = []
     for m in offered:
         mark = "☑ " if m.id in draft.selected else "☐ "
-        label = f"{_when(m.starts_at, person.language, tz)} {t(KIND_NAMES[MeetingKind(m.kind)])}"
+        label = f"{_when(m.starts_at, language, tz)} {t(KIND_NAMES[MeetingKind(m.kind)])}"
         rows.append([InlineKeyboardButton(mark + label[:56], callback_data=f"ab:m:{m.id}")])
     if len(offered) > 1:
         today = now.astimezone(tz).date()
@@ -138,25 +117,23 @@ async def _pick(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Pers
         if offered
         else t("You have told about all your meetings.")
     )
-    await _show(update, text, rows)
+    await turn.show(text, _markup(rows))
     return PICK
 
 
-async def _ask_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    t = translator(person.language)
+def _reason_rows(t: Translator) -> list[list[InlineKeyboardButton]]:
     rows = [
         [InlineKeyboardButton(t(label), callback_data=f"ab:r:{reason.value}")]
         for reason, label in REASONS.items()
     ]
     rows.append(_cancel_row(t))
-    await _show(update, t("Why can you not come?"), rows)
-    return REASON
+    return rows
 
 
-async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    t = translator(person.language)
-    draft = _draft(context)
-    assert draft.reason is not None
+async def _confirm(turn: Turn[Draft]) -> int:
+    t, draft = turn.t, turn.draft
+    if draft.reason is None:
+        raise turn.refused("absence: no reason")
     count = len(draft.selected)
     text = "\n".join(
         [
@@ -166,49 +143,25 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
         ]
     )
     rows = [[InlineKeyboardButton("✔ " + t("Send"), callback_data="ab:ok")], _cancel_row(t)]
-    await _show(update, text, rows)
+    await turn.show(text, _markup(rows))
     return CONFIRM
 
 
 # --- entries ---------------------------------------------------------------------------
-@for_roles(Role.CLIENT, command="absent")
-async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    assert context.user_data is not None
-    context.user_data[KEY] = Draft()
-    return await _pick(update, context, person)
-
-
-start = entry(_begin)
-
-
 async def from_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """The card's "I can't come": that meeting is chosen, straight to the reason."""
     query = update.callback_query
     assert query is not None
-    person = await acting_person(update, context)
-    match = CARD_NO.match(query.data or "")
-    t = t_for(update, context, person)
-    if person is None or person.role != Role.CLIENT.value or match is None:
-        await refuse_button(update, context, person)
-        return ConversationHandler.END
-    services = services_of(context)
-    meetings = await services.db.run(absence.open_meetings, person, services.now())
-    meeting_id = int(match.group(1))
-    if meeting_id not in {m.id for m in meetings}:
-        await refuse_button(update, context, person)
-        return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data[KEY] = Draft(selected={meeting_id})
-    assert update.effective_chat is not None
+    person = await person_of_role(update, context, Role.CLIENT)
+    assert context.matches  # the handler's pattern: the meeting id, the card's sequence
+    meeting_id, sequence = context.matches[0].groups()
+    turn = Turn(update, context, person, Draft(selected={int(meeting_id)}))
+    meeting = next((m for m in await _open_meetings(turn) if m.id == int(meeting_id)), None)
+    if meeting is None or (sequence is not None and int(sequence) != meeting.sequence):
+        raise turn.refused("absence: not an open meeting of the client's, or an older card")
+    FLOW.begin(context, turn.draft)
     await query.answer()
-    rows = [
-        [InlineKeyboardButton(t(label), callback_data=f"ab:r:{reason.value}")]
-        for reason, label in REASONS.items()
-    ]
-    rows.append(_cancel_row(t))
-    await update.effective_chat.send_message(
-        t("Why can you not come?"), reply_markup=InlineKeyboardMarkup(rows)
-    )
+    await turn.show(turn.t("Why can you not come?"), _markup(_reason_rows(turn.t)), new=True)
     return REASON
 
 
@@ -241,166 +194,115 @@ async def from_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
                 return ConversationHandler.END
         await reply(update, t("I didn't understand that. /help shows what you can do."))
         return ConversationHandler.END
-    assert context.user_data is not None
     hint = reason_hint(message.text)
-    context.user_data[KEY] = Draft(reason=AbsenceReason(hint) if hint else None)
-    return await _pick(update, context, person)
+    draft = FLOW.begin(context, Draft(reason=AbsenceReason(hint) if hint else None))
+    return await _pick(Turn(update, context, person, draft))
 
 
-# --- steps -----------------------------------------------------------------------------
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    query = update.callback_query
-    assert query is not None
-    person = await acting_person(update, context)
-    if person is None or person.role != Role.CLIENT.value:
-        await refuse_button(update, context, person)
-        return ConversationHandler.END
-    t = translator(person.language)
-    draft = _draft(context)
-    data = query.data or ""
-    services = services_of(context)
+# --- PICK ------------------------------------------------------------------------------
+async def on_meeting(turn: Turn[Draft]) -> int:
+    """Tap a meeting to choose it, tap again to leave it out."""
+    meeting_id = int(turn.group(1))
+    if meeting_id not in {m.id for m in await _open_meetings(turn)}:
+        raise turn.refused("absence: not an open meeting of the client's")
+    turn.draft.selected ^= {meeting_id}
+    return await _pick(turn)
+
+
+async def on_until(turn: Turn[Draft]) -> int:
+    """All this week / next week: every open meeting up to that Friday."""
     try:
-        if data == "ab:cancel":
-            context.user_data.pop(KEY, None)  # type: ignore[union-attr]
-            await _show(update, t("Stopped. Nothing was sent."), None)
-            return ConversationHandler.END
-        if data.startswith("ab:m:"):
-            meeting_id = int(data.removeprefix("ab:m:"))
-            mine = await services.db.run(absence.open_meetings, person, services.now())
-            if meeting_id not in {m.id for m in mine}:
-                raise ValueError("not the client's meeting")
-            draft.selected ^= {meeting_id}
-            return await _pick(update, context, person)
-        if data.startswith("ab:u:"):
-            until = date.fromisoformat(data.removeprefix("ab:u:"))
-            tz = services.settings.tz
-            mine = await services.db.run(absence.open_meetings, person, services.now())
-            draft.selected = {
-                m.id
-                for m in mine
-                if m.starts_at.astimezone(tz).date() <= until and m.id is not None
-            }
-            return await _pick(update, context, person)
-        if data == "ab:next":
-            if not draft.selected:
-                await query.answer(t("Choose at least one meeting."), show_alert=True)
-                return PICK
-            if draft.reason is not None:
-                return await _confirm(update, context, person)
-            return await _ask_reason(update, context, person)
-        if data.startswith("ab:r:"):
-            draft.reason = AbsenceReason(data.removeprefix("ab:r:"))
-            if draft.reason is AbsenceReason.OTHER:
-                await _show(update, t("Write the reason in a few words."), [_cancel_row(t)])
-                return NOTE
-            return await _confirm(update, context, person)
-        if data == "ab:ok":
-            return await _send(update, context, person)
-        if data == "ab:w":
-            return await _withdraw_list(update, context, person)
-        if data.startswith("ab:wd:"):
-            return await _withdraw(update, context, person, int(data.removeprefix("ab:wd:")))
-    except ValueError:
-        pass
-    await refuse_button(update, context, person)
-    return PICK
-
-
-async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    person = await acting_person(update, context)
-    if person is None or update.effective_message is None:
-        return ConversationHandler.END
-    draft = _draft(context)
-    text = " ".join((update.effective_message.text or "").split())[: absence.NOTE_MAX]
-    t = translator(person.language)
-    if not text:
-        await reply(update, t("Write the reason in a few words."))
-        return NOTE
-    draft.note = text
-    return await _confirm(update, context, person)
-
-
-async def not_a_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    person = await acting_person(update, context)
-    t = t_for(update, context, person)
-    await reply(update, t("Please choose with the buttons above, or /cancel to stop."))
-    return None
-
-
-def _coach_row(
-    filed: Filed, reason: AbsenceReason, note: str | None, now: datetime
-) -> dict[str, Any]:
-    m = filed.meeting.meeting
-    return {
-        "recipient_id": m.coach_id,
-        "kind": "absence",
-        "message": TOLD_COACH_NOTE if note else TOLD_COACH,
-        "params": {
-            "client": filed.meeting.client.display_name,
-            "when": at(m.starts_at),
-            "reason": msg(REASONS[reason]),
-            "note": note or "",
-            "timing": msg(TIMING_WORDS[NoticeTiming(filed.notice.timing)]),
-            "deadline": near(filed.notice.deadline),
-        },
-        "key": f"absence:{filed.notice.id}:coach",
-        "due_at": now,
-        "priority": Priority.ALERT,
-        "object_ref": f"meeting:{m.id}",
+        until = date.fromisoformat(turn.group(1))
+    except ValueError as error:
+        raise turn.refused("absence: no such day") from error
+    tz = turn.services.settings.tz
+    turn.draft.selected = {
+        m.id
+        for m in await _open_meetings(turn)
+        if m.starts_at.astimezone(tz).date() <= until and m.id is not None
     }
+    return await _pick(turn)
 
 
-async def _send(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    services = services_of(context)
-    draft = _draft(context)
-    t = translator(person.language)
-    assert draft.reason is not None
-    reason, note = draft.reason, draft.note
-    # The notice counts from when it reached the bot: this update, now.
-    now = services.now()
+async def on_next(turn: Turn[Draft]) -> int:
+    if not turn.draft.selected:
+        await turn.alert(turn.t("Choose at least one meeting."))
+        return PICK
+    if turn.draft.reason is not None:  # said in the words that started the notice
+        return await _confirm(turn)
+    await turn.show(turn.t("Why can you not come?"), _markup(_reason_rows(turn.t)))
+    return REASON
+
+
+# --- REASON, NOTE ----------------------------------------------------------------------
+async def on_reason(turn: Turn[Draft]) -> int:
+    turn.draft.reason = AbsenceReason(turn.group(1))
+    if turn.draft.reason is AbsenceReason.OTHER:
+        await turn.show(turn.t("Write the reason in a few words."), _markup([_cancel_row(turn.t)]))
+        return NOTE
+    return await _confirm(turn)
+
+
+async def on_note(turn: Turn[Draft]) -> int:
+    message = turn.update.effective_message
+    text = " ".join((message.text or "").split())[: absence.NOTE_MAX] if message else ""
+    if not text:
+        await reply(turn.update, turn.t("Write the reason in a few words."))
+        return NOTE
+    turn.draft.note = text
+    return await _confirm(turn)
+
+
+# --- CONFIRM ---------------------------------------------------------------------------
+async def on_send(turn: Turn[Draft]) -> int:
+    t, draft, services = turn.t, turn.draft, turn.services
+    if draft.reason is None or not draft.selected:
+        raise turn.refused("absence: nothing to send")
     tz = services.settings.tz
-
-    def save(session):  # type: ignore[no-untyped-def]
-        filed = absence.file_notices(
-            session, person, sorted(draft.selected), reason, note, now=now, tz=tz
-        )
-        for item in filed:
-            outbox.schedule(session, **_coach_row(item, reason, note, now))
-        return filed
-
-    filed = await services.db.run(save)
+    # The notice counts from when it reached the bot (the inbox's time of this press, so
+    # a notice sent before noon stays on time though handled after an outage).
+    filed = await services.db.run(
+        actions.file_notices,
+        turn.person,
+        sorted(draft.selected),
+        draft.reason,
+        draft.note,
+        now=event_time(turn.update, services.now()),
+        tz=tz,
+    )
     services.wake_outbox()
-    context.user_data.pop(KEY, None)  # type: ignore[union-attr]
+    FLOW.end(turn.context)
     if not filed:
-        await _show(update, t("Nothing to send: those meetings already have a notice."), None)
+        await turn.show(t("Nothing to send: those meetings already have a notice."))
         return ConversationHandler.END
     lines = [t("Thank you. Your coach has been told.")]
+    language = turn.person.language
     for item in filed:
         lines.append(
             t(
                 ANSWERS[NoticeTiming(item.notice.timing)],
-                when=_when(item.meeting.meeting.starts_at, person.language, tz),
-                deadline=_when(item.notice.deadline, person.language, tz),
+                when=_when(item.meeting.meeting.starts_at, language, tz),
+                deadline=_when(item.notice.deadline, language, tz),
             )
         )
-    await _show(update, "\n".join(lines), None)
+    await turn.show("\n".join(lines))
     return ConversationHandler.END
 
 
-async def _withdraw_list(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    services = services_of(context)
-    t = translator(person.language)
+# --- WITHDRAW --------------------------------------------------------------------------
+async def on_withdraw_list(turn: Turn[Draft]) -> int:
+    t, services = turn.t, turn.services
     tz = services.settings.tz
-    notices = await services.db.run(absence.withdrawable, person, services.now())
+    notices = await services.db.run(absence.withdrawable, turn.person, services.now())
     if not notices:
-        await _show(update, t("You have no notices to withdraw."), None)
-        return ConversationHandler.END
+        await turn.show(t("You have no notices to withdraw."))
+        return FLOW.end(turn.context)
     rows = [
         [
             InlineKeyboardButton(
                 t(
                     "I will come after all: {when}",
-                    when=_when(f.meeting.meeting.starts_at, person.language, tz),
+                    when=_when(f.meeting.meeting.starts_at, turn.person.language, tz),
                 ),
                 callback_data=f"ab:wd:{f.notice.id}",
             )
@@ -408,60 +310,31 @@ async def _withdraw_list(update: Update, context: ContextTypes.DEFAULT_TYPE, per
         for f in notices
     ]
     rows.append(_cancel_row(t))
-    await _show(update, t("Which notice do you withdraw?"), rows)
-    return PICK
+    await turn.show(t("Which notice do you withdraw?"), _markup(rows))
+    return WITHDRAW
 
 
-async def _withdraw(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, notice_id: int
-) -> int:
-    services = services_of(context)
-    t = translator(person.language)
-    now = services.now()
-
-    def save(session):  # type: ignore[no-untyped-def]
-        filed = absence.withdraw(session, person, notice_id, now)
-        if filed is not None:
-            m = filed.meeting.meeting
-            outbox.schedule(
-                session,
-                recipient_id=m.coach_id,
-                kind="absence",
-                message=WITHDRAWN_COACH,
-                params={"client": filed.meeting.client.display_name, "when": at(m.starts_at)},
-                key=f"absence:{notice_id}:withdrawn",
-                due_at=now,
-                priority=Priority.ALERT,
-                object_ref=f"meeting:{m.id}",
-            )
-        return filed
-
-    filed = await services.db.run(save)
+async def on_withdraw(turn: Turn[Draft]) -> int:
+    services = turn.services
+    filed = await services.db.run(actions.withdraw, turn.person, int(turn.group(1)), services.now())
     if filed is None:
-        assert update.callback_query is not None
-        await update.callback_query.answer(t("This button is no longer valid."), show_alert=True)
-        return ConversationHandler.END
+        raise turn.refused("absence: notice not withdrawable")
     services.wake_outbox()
-    context.user_data.pop(KEY, None)  # type: ignore[union-attr]
-    await _show(update, t("The notice is withdrawn. Your coach knows you will come."), None)
-    return ConversationHandler.END
-
-
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop(KEY, None)  # type: ignore[union-attr]
-    person = await acting_person(update, context)
-    await reply(update, t_for(update, context, person)("Stopped. Nothing was sent."))
-    return ConversationHandler.END
+    await turn.show(turn.t("The notice is withdrawn. Your coach knows you will come."))
+    return FLOW.end(turn.context)
 
 
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application: a conversation's state belongs to
     one running bot, never shared between two (tests, the console)."""
+    absent = FLOW.command("absent", _pick)
+    card = CallbackQueryHandler(from_card, pattern=CARD_NO)
+    cancel_button, cancel_command = FLOW.stops()
     return [
         ConversationHandler(
             entry_points=[
-                CommandHandler("absent", start, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(from_card, pattern=r"^mt:\d{1,12}:no$"),
+                absent,
+                card,
                 # Free text starts a notice when it reads like one ("olen kipeä"). This module is
                 # registered after the other conversations, so one waiting for text gets it first.
                 MessageHandler(
@@ -469,21 +342,26 @@ def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[typ
                 ),
             ],
             states={
-                PICK: [CallbackQueryHandler(on_button, pattern=r"^ab:")],
-                REASON: [CallbackQueryHandler(on_button, pattern=r"^ab:")],
-                NOTE: [
-                    CallbackQueryHandler(on_button, pattern=r"^ab:"),
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, on_note),
+                PICK: [
+                    FLOW.button(r"^ab:m:(\d{1,12})$", on_meeting),
+                    FLOW.button(r"^ab:u:(\d{4}-\d{2}-\d{2})$", on_until),
+                    FLOW.button(r"^ab:next$", on_next),
+                    FLOW.button(r"^ab:w$", on_withdraw_list),
+                    cancel_button,
                 ],
-                CONFIRM: [CallbackQueryHandler(on_button, pattern=r"^ab:")],
+                REASON: [FLOW.button(rf"^ab:r:({REASON_CHOICE})$", on_reason), cancel_button],
+                NOTE: [FLOW.text(on_note), cancel_button],
+                CONFIRM: [FLOW.button(r"^ab:ok$", on_send), cancel_button],
+                WITHDRAW: [FLOW.button(r"^ab:wd:(\d{1,12})$", on_withdraw), cancel_button],
             },
             # No re-entry through the entry points: the free-text one would take a note meant
             # for the NOTE step. A new /absent or "I can't come" restarts from the fallbacks.
             fallbacks=[
-                CommandHandler("cancel", stop),
-                CommandHandler("absent", start),
-                CallbackQueryHandler(from_card, pattern=r"^mt:\d{1,12}:no$"),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, not_a_button),
+                cancel_command,
+                absent,
+                card,
+                MessageHandler(filters.TEXT & ~filters.COMMAND, choose_with_buttons),
+                stale_buttons("ab:"),
             ],
             allow_reentry=False,
             conversation_timeout=3600,

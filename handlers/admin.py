@@ -7,16 +7,10 @@ from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes,
 
 from bot.access import for_roles, reply
 from bot.commands import ROLE_GROUPS
+from bot.onboarding import actions as onboarding
 from bot.services import services_of
 from messages.i18n import translator
-from storage import audit, people
 from storage.models import Person, Role
-
-
-def _overview(session, actor_id: int | None) -> list[Person]:  # type: ignore[no-untyped-def]
-    found = people.list_people(session)
-    audit.record(session, "people.view", actor_id=actor_id, detail=f"{len(found)} people")
-    return found
 
 
 @for_roles(Role.ADMIN, command="people")
@@ -24,7 +18,7 @@ async def people_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person
 ) -> None:
     t = translator(person.language)
-    everyone = await services_of(context).db.run(_overview, person.id)
+    everyone = await services_of(context).db.run(onboarding.people_overview, person.id)
     lines = [t("People in the service:")]
     for role in Role:
         group = [p for p in everyone if p.role == role.value and p.active]

@@ -1,15 +1,19 @@
 """Answers to the attendance prompt, and a client's reason for a no-show.
 
-Coach: `at:<id>:attended` → hours buttons (`at:<id>:h<minutes>`) → one line of text for
-the diary; `at:<id>:noshow` → "is the reason known?" (`at:<id>:unknown` / `at:<id>:wait`);
-`at:<id>:cancelled`. Client: `at:<id>:r:<reason>`, or `r:other` and a few words.
-Callback data carries ids and actions only; every press is checked against the database
-(whose meeting, which state), so a forged or stale button changes nothing.
+Routed by state (the button formats are in `bot.attendance.buttons`): a prompt's answers
+and the client's reasons start the conversation from any state; the hours buttons are
+taken only while the hours are asked, for that meeting; the diary line and the client's
+own words only while they are awaited. Any other `at:` press is answered "no longer
+valid" by the last fallback. Callback data carries ids and actions only; every press is
+still checked against the database (whose meeting, which state), so a forged or stale
+button changes nothing.
 """
 
 from __future__ import annotations
 
-import re
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -26,23 +30,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import acting_person, pressing_person, reply, t_for
+from bot.access import Refused, acting_person, person_of_role, reply, t_for
 from bot.attendance import actions as attendance
+from bot.attendance import buttons, texts
 from bot.attendance.actions import ReasonAnswer, ReasonState
 from bot.services import services_of
+from handlers.ui import stale_buttons
 from messages.formatting import locale_of
-from messages.i18n import Translator, translator
-from storage.models import Person
+from messages.i18n import N_, Translator, translator
+from storage.models import Person, Role
 
-ANSWER = re.compile(
-    r"^at:(\d{1,12}):"
-    r"(attended|noshow|cancelled|unknown|wait|h\d{1,4}|r:(?:ill|child|forgot|other))$"
-)
 WAITING_HOURS, WAITING_DIARY, WAITING_REASON = range(3)
 HOURS_FOR = "attendance.hours_for"
 DIARY_FOR = "attendance.diary_for"
 REASON_FOR = "attendance.reason_for"
-PROMPT_ACTIONS = ("attended", "noshow", "cancelled")
+Step = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[int | None]]
 
 
 def _data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
@@ -50,31 +52,22 @@ def _data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
     return context.user_data
 
 
-def _current(context: ContextTypes.DEFAULT_TYPE) -> int:
-    """The step this person is in, so a refused press leaves it as it was.
-
-    Returning None from an entry point would open a conversation (and its timeout) for
-    somebody who was not in one, so the step is derived from what is being waited for.
-    """
-    data = _data(context)
-    if data.get(DIARY_FOR) is not None:
-        return WAITING_DIARY
-    if data.get(REASON_FOR) is not None:
-        return WAITING_REASON
-    if data.get(HOURS_FOR) is not None:
-        return WAITING_HOURS
-    return ConversationHandler.END
-
-
 def _forget(context: ContextTypes.DEFAULT_TYPE) -> None:
     for key in (HOURS_FOR, DIARY_FOR, REASON_FOR):
         _data(context).pop(key, None)
 
 
-async def _refuse(update: Update, t: Translator) -> None:
-    query = update.callback_query
-    assert query is not None
-    await query.answer(t("This button is no longer valid."), show_alert=True)
+def _pressed(context: ContextTypes.DEFAULT_TYPE, group: int = 1) -> str:
+    """A part of the pressed button's data, as its handler's pattern matched it."""
+    assert context.matches
+    return context.matches[0].group(group)
+
+
+async def _pressing(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, role: Role
+) -> tuple[Person, int]:
+    """The person of `role` pressing, and the meeting of the button; else Refused."""
+    return await person_of_role(update, context, role), int(_pressed(context))
 
 
 def hours_label(minutes: int, language: str) -> str:
@@ -89,17 +82,18 @@ def _hours_keyboard(meeting_id: int, choices: list[int], t: Translator) -> Inlin
         [
             InlineKeyboardButton(
                 t("{hours} h (as planned)", hours=hours_label(planned, language)),
-                callback_data=f"at:{meeting_id}:h{planned}",
+                callback_data=buttons.hours(meeting_id, planned),
             )
         ]
     ]
-    buttons = [
+    keys = [
         InlineKeyboardButton(
-            t("{hours} h", hours=hours_label(m, language)), callback_data=f"at:{meeting_id}:h{m}"
+            t("{hours} h", hours=hours_label(m, language)),
+            callback_data=buttons.hours(meeting_id, m),
         )
         for m in others
     ]
-    rows += [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows += [keys[i : i + 4] for i in range(0, len(keys), 4)]
     return InlineKeyboardMarkup(rows)
 
 
@@ -108,64 +102,57 @@ def _reason_keyboard(meeting_id: int, t: Translator) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    t("Unknown: alert the caseworker now"), callback_data=f"at:{meeting_id}:unknown"
+                    t("Unknown: alert the caseworker now"),
+                    callback_data=buttons.data(meeting_id, "unknown"),
                 )
             ],
             [
                 InlineKeyboardButton(
-                    t("Ask the client first"), callback_data=f"at:{meeting_id}:wait"
+                    t("Ask the client first"), callback_data=buttons.data(meeting_id, "wait")
                 )
             ],
         ]
     )
 
 
-async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Any `at:` button: the coach's answers and the client's reasons."""
-    query = update.callback_query
-    assert query is not None
-    person = await pressing_person(update, context)
-    if person is None:
-        return ConversationHandler.END
+# --- the coach ---------------------------------------------------------------------------
+async def diary_expected(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A button of the meeting whose diary line is awaited: it is recorded already, the
+    line is what is missing. Another meeting's hours are stale."""
+    person, meeting_id = await _pressing(update, context, Role.COACH)
+    if _data(context).get(DIARY_FOR) != meeting_id:
+        raise Refused(person, "attendance: not this meeting")
+    assert update.callback_query is not None
     t = translator(person.language)
-    match = ANSWER.match(query.data or "")
-    if match is None:
-        await _refuse(update, t)
-        return _current(context)
-    meeting_id, action = int(match.group(1)), match.group(2)
-    if action.startswith("r:"):
-        return await _client_reason(update, context, person, meeting_id, action[2:])
-    if _data(context).get(DIARY_FOR) == meeting_id and (
-        action in PROMPT_ACTIONS or action.startswith("h")
-    ):
-        # Already recorded; the diary line is what is missing.
-        await query.answer(
-            t("Please write a line about what was done, as text. (/cancel leaves it empty)"),
-            show_alert=True,
-        )
-        return WAITING_DIARY
-    if action == "attended":
-        return await _attended(update, context, person, meeting_id)
-    if action.startswith("h"):
-        return await _hours(update, context, person, meeting_id, int(action[1:]))
-    if action == "noshow":
-        return await _no_show(update, context, person, meeting_id)
-    if action == "cancelled":
-        return await _cancelled(update, context, person, meeting_id)
-    return await _reason_known(update, context, person, meeting_id, unknown=action == "unknown")
+    await update.callback_query.answer(
+        t("Please write a line about what was done, as text. (/cancel leaves it empty)"),
+        show_alert=True,
+    )
+    return WAITING_DIARY
 
 
-async def _attended(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, meeting_id: int
-) -> int:
+def _unless_writing_diary(step: Step) -> Step:
+    """While a diary line is awaited, a prompt's answer for that meeting (its outcome is
+    recorded) gets the diary hint; another meeting's starts over as usual."""
+
+    @functools.wraps(step)
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+        if _data(context).get(DIARY_FOR) == int(_pressed(context)):
+            return await diary_expected(update, context)
+        return await step(update, context)
+
+    return answer
+
+
+async def attended(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    person, meeting_id = await _pressing(update, context, Role.COACH)
     services = services_of(context)
-    t = translator(person.language)
     found = await services.db.run(attendance.open_for_coach, meeting_id, person, services.now())
     if found is None:
-        await _refuse(update, t)
-        return _current(context)
+        raise Refused(person, "attendance")
     _forget(context)
     _data(context)[HOURS_FOR] = meeting_id
+    t = translator(person.language)
     choices = attendance.hour_choices(found.meeting)
     await reply(
         update,
@@ -175,23 +162,21 @@ async def _attended(
     return WAITING_HOURS
 
 
-async def _hours(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
-    meeting_id: int,
-    minutes: int,
-) -> int:
+async def hours(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The hours of the meeting being recorded; then its diary line is asked."""
+    person, meeting_id = await _pressing(update, context, Role.COACH)
+    if _data(context).get(HOURS_FOR) != meeting_id:
+        raise Refused(person, "attendance: not this meeting")
+    minutes = int(_pressed(context, 2))
     services = services_of(context)
-    t = translator(person.language)
     recorded = await services.db.run(
         attendance.record_attended, meeting_id, person, minutes, services.now()
     )
     if recorded is None:
-        await _refuse(update, t)
-        return _current(context)
+        raise Refused(person, "attendance")
     _forget(context)
     _data(context)[DIARY_FOR] = meeting_id
+    t = translator(person.language)
     await reply(
         update,
         t(
@@ -202,25 +187,22 @@ async def _hours(
     return WAITING_DIARY
 
 
-async def _no_show(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, meeting_id: int
-) -> int:
+async def no_show(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    person, meeting_id = await _pressing(update, context, Role.COACH)
     services = services_of(context)
-    t = translator(person.language)
     recorded = await services.db.run(
         attendance.record_no_show, meeting_id, person, services.now(), services.settings.tz
     )
     if recorded is None:
-        await _refuse(update, t)
-        return _current(context)
+        raise Refused(person, "attendance")
     services.wake_outbox()
     _forget(context)
-    client = recorded.found.client.display_name
+    t = translator(person.language)
     planned = attendance.planned_minutes(recorded.found.meeting)
     text = t(
         "Recorded as a no-show: {client}. The planned {hours} h are billable.\n"
         "I am asking {client} what happened. Is the reason known?",
-        client=client,
+        client=recorded.found.client.display_name,
         hours=hours_label(planned, person.language),
     )
     if recorded.alerted:
@@ -229,19 +211,17 @@ async def _no_show(
     return ConversationHandler.END
 
 
-async def _cancelled(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, meeting_id: int
-) -> int:
+async def cancelled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    person, meeting_id = await _pressing(update, context, Role.COACH)
     services = services_of(context)
-    t = translator(person.language)
     recorded = await services.db.run(
         attendance.record_cancelled, meeting_id, person, services.now()
     )
     if recorded is None:
-        await _refuse(update, t)
-        return _current(context)
+        raise Refused(person, "attendance")
     services.wake_outbox()
     _forget(context)
+    t = translator(person.language)
     await reply(
         update,
         t(
@@ -258,9 +238,7 @@ def _reason_text(answer: ReasonAnswer, t: Translator) -> str:
         return t(
             "{client} has already told the reason: {reason}",
             client=client,
-            reason=t(answer.reason)
-            if answer.reason in attendance.REASONS.values()
-            else answer.reason,
+            reason=t(answer.reason) if answer.reason in texts.REASONS.values() else answer.reason,
         )
     if answer.alerted:
         return t("The caseworker is alerted.")
@@ -274,98 +252,95 @@ def _reason_text(answer: ReasonAnswer, t: Translator) -> str:
     )
 
 
-async def _reason_known(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
-    meeting_id: int,
-    *,
-    unknown: bool,
-) -> int:
+async def reason_known(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, unknown: bool
+) -> None:
+    """Is the no-show's reason known? Answerable at any time; the state stays as it was
+    (None), so a diary line awaited meanwhile is still awaited."""
+    person, meeting_id = await _pressing(update, context, Role.COACH)
     services = services_of(context)
-    t = translator(person.language)
-    act = attendance.reason_unknown if unknown else attendance.reason_wait
-    answer = await services.db.run(act, meeting_id, person, services.now())
+    answer = await services.db.run(
+        attendance.reason_known, meeting_id, person, services.now(), unknown=unknown
+    )
     if answer is None:
-        await _refuse(update, t)
-        return _current(context)
+        raise Refused(person, "attendance")
     if answer.alerted:
         services.wake_outbox()
-    await reply(update, _reason_text(answer, t))
-    return _current(context)
+    await reply(update, _reason_text(answer, translator(person.language)))
 
 
-async def _client_reason(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
-    meeting_id: int,
-    key: str,
-) -> int:
+# --- the client ------------------------------------------------------------------------
+async def client_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    person, meeting_id = await _pressing(update, context, Role.CLIENT)
+    reason = texts.REASONS[_pressed(context, 2)]
     services = services_of(context)
-    t = translator(person.language)
-    if key == "other":
-        allowed = await services.db.run(attendance.may_explain, meeting_id, person, services.now())
-        if not allowed:
-            await _refuse(update, t)
-            return _current(context)
-        _forget(context)
-        _data(context)[REASON_FOR] = meeting_id
-        await reply(update, t("Write in a few words what happened. (/cancel to stop)"))
-        return WAITING_REASON
-    found = await services.db.run(
-        attendance.explain, meeting_id, person, attendance.REASONS[key], services.now()
-    )
+    found = await services.db.run(attendance.explain, meeting_id, person, reason, services.now())
     if found is None:
-        await _refuse(update, t)
-        return _current(context)
+        raise Refused(person, "attendance")
     services.wake_outbox()
     _forget(context)
+    t = translator(person.language)
     await reply(update, t("Thank you for telling. I told your coach."))
     return ConversationHandler.END
 
 
-async def _typed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, key: str
-) -> tuple[Person, int, str] | None:
-    """The awaited line and the meeting it is for (taken off the waiting list); None when
-    nothing is awaited or the message is empty."""
+async def client_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    person, meeting_id = await _pressing(update, context, Role.CLIENT)
+    services = services_of(context)
+    if not await services.db.run(attendance.may_explain, meeting_id, person, services.now()):
+        raise Refused(person, "attendance")
+    _forget(context)
+    _data(context)[REASON_FOR] = meeting_id
+    t = translator(person.language)
+    await reply(update, t("Write in a few words what happened. (/cancel to stop)"))
+    return WAITING_REASON
+
+
+# --- the awaited line of text ----------------------------------------------------------
+@dataclass(frozen=True)
+class Awaited:
+    """A line of text one step waits for: where its meeting is kept, what saves it, and
+    what the writer is told."""
+
+    key: str
+    save: Callable[..., object | None]
+    saved: str
+    dropped: str
+    tells: bool  # saving it queues a message: wake the outbox
+
+
+DIARY = Awaited(
+    DIARY_FOR,
+    attendance.record_diary,
+    N_("Saved in the diary. Thank you!"),
+    N_("Stopped. Nothing was recorded."),
+    tells=False,
+)
+REASON = Awaited(
+    REASON_FOR,
+    attendance.explain,
+    N_("Thank you for telling. I told your coach."),
+    N_("Stopped. Nothing was sent."),
+    tells=True,
+)
+
+
+async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE, *, awaited: Awaited) -> int:
+    """The awaited line for the meeting it was asked for (taken off the waiting list)."""
     person = await acting_person(update, context)
-    meeting_id = _data(context).pop(key, None)
-    message = update.effective_message
-    if person is None or meeting_id is None or message is None or not (message.text or "").strip():
-        return None
-    return person, meeting_id, message.text or ""
-
-
-async def diary_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    typed = await _typed(update, context, DIARY_FOR)
-    if typed is None:
+    meeting_id = _data(context).pop(awaited.key, None)
+    text = update.effective_message.text if update.effective_message else None
+    if person is None or meeting_id is None or not (text or "").strip():
         return ConversationHandler.END
-    person, meeting_id, text = typed
     services = services_of(context)
     t = translator(person.language)
-    saved = await services.db.run(attendance.record_diary, meeting_id, person, text, services.now())
-    await reply(
-        update,
-        t("Saved in the diary. Thank you!") if saved else t("Stopped. Nothing was recorded."),
-    )
-    return ConversationHandler.END
-
-
-async def reason_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    typed = await _typed(update, context, REASON_FOR)
-    if typed is None:
+    saved = await services.db.run(awaited.save, meeting_id, person, text, services.now())
+    if saved is None:
+        await reply(update, t(awaited.dropped))
         return ConversationHandler.END
-    person, meeting_id, text = typed
-    services = services_of(context)
-    t = translator(person.language)
-    found = await services.db.run(attendance.explain, meeting_id, person, text, services.now())
-    if found is None:
-        await reply(update, t("Stopped. Nothing was sent."))
-        return ConversationHandler.END
-    services.wake_outbox()
-    await reply(update, t("Thank you for telling. I told your coach."))
+    if awaited.tells:
+        services.wake_outbox()
+    await reply(update, t(awaited.saved))
     return ConversationHandler.END
 
 
@@ -376,11 +351,10 @@ async def buttons_expected(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     return WAITING_HOURS
 
 
-async def text_expected(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def text_expected(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = await acting_person(update, context)
     t = t_for(update, context, person)
     await reply(update, t("Please write your answer as text, or /cancel to stop."))
-    return _current(context)
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -408,26 +382,47 @@ OTHER = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
 
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
-    """Fresh handler objects for each Application (conversation state is per bot)."""
+    """Fresh handler objects for each Application (conversation state is per bot).
+
+    A prompt's answers and the client's reasons start (or start over) from any state, so
+    each state lists them; the rest of a state's list is what that step takes."""
+    prompt = {attended: buttons.ATTENDED, no_show: buttons.NO_SHOW, cancelled: buttons.CANCELLED}
+    answers = [
+        CallbackQueryHandler(functools.partial(reason_known, unknown=True), buttons.REASON_UNKNOWN),
+        CallbackQueryHandler(functools.partial(reason_known, unknown=False), buttons.REASON_WAIT),
+        CallbackQueryHandler(client_reason, pattern=buttons.CLIENT_REASON),
+        CallbackQueryHandler(client_other, pattern=buttons.CLIENT_OTHER),
+    ]
+    entries = [CallbackQueryHandler(step, pattern) for step, pattern in prompt.items()] + answers
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(press, pattern=r"^at:")],
+            entry_points=entries,
             states={
-                WAITING_HOURS: [MessageHandler(TEXT | OTHER, buttons_expected)],
+                WAITING_HOURS: [
+                    CallbackQueryHandler(hours, pattern=buttons.HOURS),
+                    *entries,
+                    MessageHandler(TEXT | OTHER, buttons_expected),
+                ],
                 WAITING_DIARY: [
-                    MessageHandler(TEXT, diary_text),
+                    CallbackQueryHandler(diary_expected, pattern=buttons.HOURS),
+                    *[
+                        CallbackQueryHandler(_unless_writing_diary(step), pattern)
+                        for step, pattern in prompt.items()
+                    ],
+                    *answers,
+                    MessageHandler(TEXT, functools.partial(typed, awaited=DIARY)),
                     MessageHandler(OTHER, text_expected),
                 ],
                 WAITING_REASON: [
-                    MessageHandler(TEXT, reason_text),
+                    *entries,
+                    MessageHandler(TEXT, functools.partial(typed, awaited=REASON)),
                     MessageHandler(OTHER, text_expected),
                 ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },
-            fallbacks=[CommandHandler("cancel", stop)],
+            fallbacks=[CommandHandler("cancel", stop), stale_buttons(buttons.PREFIX)],
             per_chat=True,
             per_user=True,
-            allow_reentry=True,
             conversation_timeout=3600,
             name="attendance",
         ),

@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.access import Refused, language_for, refuse
+from bot.inbox import current_attempt, is_passing_fault
 from bot.services import services_of
 from messages.i18n import translator
 from storage import people
@@ -23,6 +24,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(update, context, error)
         return
     update_id = update.update_id if isinstance(update, Update) else None
+    attempt = current_attempt()
+    if attempt is not None and attempt.update_id == update_id and error is not None:
+        attempt.error = error
+        if is_passing_fault(error) and not attempt.last:
+            # The inbox tries the update again shortly, from the state before it: the
+            # person gets the answer then, not an apology now.
+            log.warning("update %s will be tried again: %s", update_id, type(error).__name__)
+            return
     # The exception's type and traceback, the update id: never the message text or names.
     log.error(
         "handler failed on update %s: %s",

@@ -4,12 +4,18 @@ Each open goal of the period in turn: reached / partly / not reached (`ev:<perio
 <r|p|n>`) and a line of evidence; then the next steps (required in spirit for a
 job-coaching period with fewer than two goals reached, which the bot points out); then the
 number reached is recorded and the summary goes to the client and the caseworker.
+
+Routed by state: the prompt's button (kept on the prompt, and in /goals) starts afresh at
+any time from where the evaluation stands; each step takes only its own buttons, for its
+own period, on this run's message. A button of a step left behind (after /cancel, another
+command, or a new start) is answered "no longer valid". What is evaluated is saved goal
+by goal, so a pause loses nothing.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -17,69 +23,65 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
-    filters,
 )
 
-from bot.access import acting_person, refuse_button, reply, t_for
+from bot.access import acting_person, person_of_role, reply, t_for
+from bot.goals import actions
 from bot.goals import evaluation as period_review
 from bot.goals import texts as goal_texts
 from bot.rules.goals import EVIDENCE_MAX, FEEDBACK_MAX, GoalStatus, needs_next_steps
-from bot.services import services_of
-from handlers.ui import Awaiting, expect_text, show, text_done
-from messages.i18n import translator
+from handlers.checkins import text_expected, words
+from handlers.ui import Awaiting, Context, Flow, Steps, Turn, expect_text, stale_buttons, text_done
 from messages.render import render
 from storage import goals
-from storage.models import Person, Role
+from storage.models import Role
 
-PRESS = re.compile(r"^ev:(\d{1,12}):(?:(go|skip)|(\d{1,12}):(r|p|n))$")
-EVIDENCE, NEXT_STEPS = range(2)
-STATE = "evaluation.state"
+ID = r"(\d{1,12})"
+STATUS, EVIDENCE, NEXT_STEPS = range(3)
 OWNER = "evaluation"
 STATUSES = {"r": GoalStatus.REACHED, "p": GoalStatus.PARTLY, "n": GoalStatus.NOT_REACHED}
+END = ConversationHandler.END
 
 
-def _data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
-    assert context.user_data is not None
-    return context.user_data
+@dataclass
+class Draft(Steps):
+    """The period being evaluated, and the result whose evidence is being written."""
+
+    period_id: int | None = None
+    goal_id: int | None = None
+    status: str | None = None
 
 
-async def _coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
-    person = await acting_person(update, context)
-    if person is None or person.role != Role.COACH.value:
-        await refuse_button(update, context, person)
-        return None
-    return person
+FLOW = Flow(key="evaluation", draft=Draft, roles=(Role.COACH,), prefix="ev")
+TextStep = Callable[[Turn[Draft], str], Awaitable[int | None]]
 
 
-async def step(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    coach: Person,
-    period_id: int,
-    *,
-    new: bool = False,
-) -> int:
+def _forget(context: Context) -> int:
+    text_done(context, OWNER)
+    return FLOW.end(context)
+
+
+async def step(turn: Turn[Draft], *, new: bool = False) -> int:
     """Ask about the next open goal, or for the next steps when all are evaluated.
 
     From the prompt (`new`) the steps come as new messages, so the prompt keeps its
     button: after /cancel or a pause the coach continues from it."""
-    services = services_of(context)
-    t = translator(coach.language)
-    found = await services.db.run(period_review.evaluation, coach, period_id)
-    chat = update.effective_chat
+    draft, services, t = turn.draft, turn.services, turn.t
+    assert draft.period_id is not None
+    period_id = draft.period_id
+    found = await services.db.run(period_review.evaluation, turn.person, period_id)
+    chat = turn.update.effective_chat
     assert chat is not None
     if found is None:
-        _forget(context)
         await chat.send_message(t("This is no longer available to you."))
-        return ConversationHandler.END
+        return _forget(turn.context)
     if found.evaluated:
-        _forget(context)
         await chat.send_message(t("This period is evaluated already; the summary was sent."))
-        return ConversationHandler.END
+        return _forget(turn.context)
+    draft.goal_id = draft.status = None
     if found.next_goal is not None:
         goal = found.next_goal
         history = await services.db.run(goals.history, goal.client_id)
@@ -94,8 +96,7 @@ async def step(
             for mark, label, k in choices
         ]
         n = found.goals.index(goal) + 1
-        await show(
-            update,
+        await turn.show(
             t(
                 "{client}, goal {n}/{total}:\n🎯 {goal}\nReached when: {criterion}\n"
                 "Latest check-in: {latest}\n\nWas it reached?",
@@ -109,9 +110,8 @@ async def step(
             InlineKeyboardMarkup(rows),
             new=new,
         )
-        _data(context)[STATE] = {"period": period_id}
-        text_done(context, OWNER)
-        return ConversationHandler.END
+        text_done(turn.context, OWNER)
+        return STATUS
     unmet = needs_next_steps(found.period.program_key, found.reached, None)
     text = t("All goals evaluated: {reached} of {total} reached.", reached=found.reached,
              total=len(found.goals))  # fmt: skip
@@ -126,39 +126,42 @@ async def step(
     skip = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t("Skip ▶"), callback_data=f"ev:{period_id}:skip")]]
     )
-    await show(update, text, skip, new=new)
-    _data(context)[STATE] = {"period": period_id, "expect": "next_steps"}
-    expect_text(context, OWNER)
+    await turn.show(text, skip, new=new)
+    expect_text(turn.context, OWNER)
     return NEXT_STEPS
 
 
-async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def on_go(update: Update, context: Context) -> int:
+    """The prompt's button (or the one in /goals), on any message: start afresh from
+    where the evaluation stands; an earlier run's buttons are stale from now on."""
+    coach = await person_of_role(update, context, Role.COACH)
+    assert context.match is not None
+    draft = FLOW.begin(context, Draft(period_id=int(context.match[1])))
     query = update.callback_query
     assert query is not None
-    match = PRESS.match(query.data or "")
-    coach = await _coach(update, context)
-    if coach is None:
-        return ConversationHandler.END
-    if match is None:
-        await refuse_button(update, context, coach)
-        return ConversationHandler.END
-    t = translator(coach.language)
-    period_id = int(match[1])
-    if match[2] == "go":
-        await query.answer()  # the steps come as new messages; the tap is answered here
-        return await step(update, context, coach, period_id, new=True)
-    if match[2] == "skip":
-        return await _finish(update, context, coach, period_id, None)
-    goal_id, status = int(match[3]), STATUSES[match[4]]
-    services = services_of(context)
-    found = await services.db.run(period_review.evaluation, coach, period_id)
-    if found is None or goal_id not in {g.id for g in found.goals}:
-        await refuse_button(update, context, coach)
-        return ConversationHandler.END
-    _data(context)[STATE] = {"period": period_id, "goal": goal_id, "status": status.value}
-    expect_text(context, OWNER)
-    await show(
-        update,
+    await query.answer()  # the steps come as new messages; the tap is answered here
+    return await step(Turn(update, context, coach, draft), new=True)
+
+
+def _of_this_run(turn: Turn[Draft]) -> int:
+    """The period a step's button names: the one being evaluated, else refused."""
+    period_id = int(turn.group(1))
+    if turn.draft.period_id != period_id:
+        raise turn.refused("evaluation: another period")
+    return period_id
+
+
+async def on_result(turn: Turn[Draft]) -> int:
+    """Reached / partly / not reached for the goal asked about: its evidence next."""
+    period_id = _of_this_run(turn)
+    goal_id, status = int(turn.group(2)), STATUSES[turn.group(3)]
+    found = await turn.services.db.run(period_review.evaluation, turn.person, period_id)
+    if found is None or found.next_goal is None or found.next_goal.id != goal_id:
+        raise turn.refused("evaluation: not the goal asked about")
+    turn.draft.goal_id, turn.draft.status = goal_id, status.value
+    expect_text(turn.context, OWNER)
+    t = turn.t
+    await turn.show(
         t(
             "{status}. Write one line of evidence: what shows it? E.g. “5 applications "
             "sent, copies in the folder”.",
@@ -168,128 +171,103 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return EVIDENCE
 
 
-async def on_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    coach = await acting_person(update, context)
-    state = _data(context).get(STATE) or {}
-    message = update.effective_message
-    if coach is None or "goal" not in state or message is None:
-        return ConversationHandler.END
-    t = translator(coach.language)
-    text = " ".join((message.text or "").split())
+async def on_evidence(turn: Turn[Draft], text: str) -> int | None:
+    draft, services = turn.draft, turn.services
+    if draft.goal_id is None or draft.status is None:
+        return _forget(turn.context)
     if not text or len(text) > EVIDENCE_MAX:
-        await reply(update, t("Please write one line of evidence (at most {n} characters).",
-                              n=EVIDENCE_MAX))  # fmt: skip
-        return EVIDENCE
-    services = services_of(context)
+        await reply(turn.update, turn.t(
+            "Please write one line of evidence (at most {n} characters).", n=EVIDENCE_MAX
+        ))  # fmt: skip
+        return None
     closed = await services.db.run(
-        goals.close_goal, coach, state["goal"], GoalStatus(state["status"]), text, services.now()
-    )
+        actions.close_goal, turn.person, draft.goal_id, GoalStatus(draft.status), text,
+        services.now(), tell_client=False,  # the period's summary tells the client
+    )  # fmt: skip
     if closed is None:
-        _forget(context)
-        await reply(update, t("This is no longer available to you."))
-        return ConversationHandler.END
-    return await step(update, context, coach, state["period"], new=True)
+        await reply(turn.update, turn.t("This is no longer available to you."))
+        return _forget(turn.context)
+    return await step(turn, new=True)
 
 
-async def on_next_steps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    coach = await acting_person(update, context)
-    state = _data(context).get(STATE) or {}
-    message = update.effective_message
-    if coach is None or state.get("expect") != "next_steps" or message is None:
-        return ConversationHandler.END
-    t = translator(coach.language)
-    text = " ".join((message.text or "").split())
+async def on_next_steps(turn: Turn[Draft], text: str) -> int | None:
     if not text or len(text) > FEEDBACK_MAX:
-        await reply(update, t("That is too long. Please write at most {n} characters.",
-                              n=FEEDBACK_MAX))  # fmt: skip
-        return NEXT_STEPS
-    return await _finish(update, context, coach, state["period"], text)
+        await reply(turn.update, turn.t(
+            "That is too long. Please write at most {n} characters.", n=FEEDBACK_MAX
+        ))  # fmt: skip
+        return None
+    return await _finish(turn, text)
 
 
-async def _finish(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    coach: Person,
-    period_id: int,
-    next_steps: str | None,
-) -> int:
-    services = services_of(context)
-    t = translator(coach.language)
-    state = _data(context).get(STATE) or {}
-    if state.get("period") != period_id or state.get("expect") != "next_steps":
-        await refuse_button(update, context, coach)
-        return ConversationHandler.END
+async def on_skip(turn: Turn[Draft]) -> int:
+    """No next steps written: the summary goes as it is (with the warning if due)."""
+    _of_this_run(turn)
+    return await _finish(turn, None)
 
+
+async def _finish(turn: Turn[Draft], next_steps: str | None) -> int:
+    services, t, update = turn.services, turn.t, turn.update
     saved = await services.db.run(
-        period_review.finish, coach, period_id, next_steps, services.now()
+        actions.finish_evaluation, turn.person, turn.draft.period_id, next_steps, services.now()
     )
-    _forget(context)
+    _forget(turn.context)
     if saved is None:
         await reply(update, t("This is no longer available to you."))
-        return ConversationHandler.END
+        return END
     services.wake_outbox()
     if update.callback_query is not None:
         await update.callback_query.edit_message_reply_markup(None)  # reply() answers it
-    summary = render(period_review.REPORT, saved, coach.language, services.settings.tz)
+    summary = render(period_review.REPORT, saved, turn.person.language, services.settings.tz)
     done = t("Recorded. The summary went to the client and the caseworker.")
     await reply(update, f"{summary}\n\n{done}")
-    return ConversationHandler.END
+    return END
 
 
-async def text_expected(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    person = await acting_person(update, context)
-    t = t_for(update, context, person)
-    await reply(update, t("Please write your answer as text, or /cancel to stop."))
-    state = _data(context).get(STATE) or {}
-    return EVIDENCE if "goal" in state else NEXT_STEPS
-
-
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def stop(update: Update, context: Context) -> int:
     """/cancel: what is evaluated stays; the prompt's button continues later."""
-    _forget(context)
-    person = await acting_person(update, context)
-    t = t_for(update, context, person)
+    t = t_for(update, context, await acting_person(update, context))
     await reply(update, t("Paused. The goals evaluated so far are saved; continue from the "
                           "“Evaluate the goals” button."))  # fmt: skip
-    return ConversationHandler.END
+    return _forget(context)
 
 
-async def timed_out(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timed_out(update: object, context: Context) -> None:
     _forget(context)
 
 
-def _forget(context: ContextTypes.DEFAULT_TYPE) -> None:
-    _data(context).pop(STATE, None)
-    text_done(context, OWNER)
+def typed(application: Application, take: TextStep) -> MessageHandler:  # type: ignore[type-arg]
+    """The coach's text for the step that asked for it, on one line."""
 
+    async def write(update: Update, context: Context) -> int | None:
+        coach = await person_of_role(update, context, Role.COACH)
+        turn = Turn(update, context, coach, FLOW.draft_of(context, coach))
+        message = update.effective_message
+        return await take(turn, " ".join((message.text or "").split()) if message else "")
 
-TEXT = filters.TEXT & ~filters.COMMAND
-OTHER = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    return MessageHandler(words(application, OWNER)[0], write)
 
 
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application (conversation state is per bot); a text
     is taken only while the evaluation is the flow that asked for it last."""
-    press = CallbackQueryHandler(on_press, pattern=r"^ev:")
-    text = TEXT & Awaiting(application, OWNER)
-    other = OTHER & Awaiting(application, OWNER)
+    other = MessageHandler(words(application, OWNER)[1], text_expected)
     return [
         ConversationHandler(
-            entry_points=[press],
+            entry_points=[CallbackQueryHandler(on_go, pattern=rf"^ev:{ID}:go$")],
             states={
-                EVIDENCE: [
-                    press,
-                    MessageHandler(text, on_evidence),
-                    MessageHandler(other, text_expected),
-                ],
+                STATUS: [FLOW.button(rf"^ev:{ID}:{ID}:(r|p|n)$", on_result)],
+                EVIDENCE: [typed(application, on_evidence), other],
                 NEXT_STEPS: [
-                    press,
-                    MessageHandler(text, on_next_steps),
-                    MessageHandler(other, text_expected),
+                    FLOW.button(rf"^ev:{ID}:skip$", on_skip),
+                    typed(application, on_next_steps),
+                    other,
                 ],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },
-            fallbacks=[CommandHandler("cancel", stop, filters=Awaiting(application, OWNER))],
+            fallbacks=[
+                CommandHandler("cancel", stop, filters=Awaiting(application, OWNER)),
+                stale_buttons("ev:"),
+            ],
             allow_reentry=True,
             conversation_timeout=3600,
             name="evaluation",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -15,35 +17,33 @@ from telegram.ext import (
 
 from bot.access import acting_person, refuse_button, reply, t_for, tell_stranger
 from handlers.ui import AWAITING
+from messages.i18n import N_
+
+Answer = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    person = await acting_person(update, context)
-    if person is None:
-        await tell_stranger(update, context)
-        return
-    t = t_for(update, context, person)
-    await reply(update, t("I don't know that command. /help shows what you can do."))
+def _answer(message: str) -> Answer:
+    """Tell a person `message` (a msgid, in their language); a stranger how to join."""
+
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        person = await acting_person(update, context)
+        if person is None:
+            await tell_stranger(update, context)
+            return
+        await reply(update, t_for(update, context, person)(message))
+
+    return answer
+
+
+unknown_command = _answer(N_("I don't know that command. /help shows what you can do."))
+free_text = _answer(N_("I didn't understand that. /help shows what you can do."))
+_nothing_to_cancel = _answer(N_("There is nothing to cancel. /help shows what you can do."))
 
 
 async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel with no conversation open (it was left, or timed out): say so kindly."""
     context.user_data.pop(AWAITING, None)  # type: ignore[union-attr]
-    person = await acting_person(update, context)
-    if person is None:
-        await tell_stranger(update, context)
-        return
-    t = t_for(update, context, person)
-    await reply(update, t("There is nothing to cancel. /help shows what you can do."))
-
-
-async def free_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    person = await acting_person(update, context)
-    if person is None:
-        await tell_stranger(update, context)
-        return
-    t = t_for(update, context, person)
-    await reply(update, t("I didn't understand that. /help shows what you can do."))
+    await _nothing_to_cancel(update, context)
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

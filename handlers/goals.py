@@ -5,17 +5,23 @@ criterion that shows it is reached → target date), open one to edit it or clos
 reached / partly / not reached with a line of evidence, or choose the check-in time.
 Client: their own goals with the latest answer and the criterion, and the check-in time.
 
-Every button names the client or goal it acts on (`gl:<action>:<id>…`), and every press
-is checked again in the database, so an old or forged button acts on what it shows or on
-nothing. Only what the person types lives in `user_data` (the draft), and only until it
-is saved, abandoned for another flow, or an hour has passed.
+Routed by state: each step takes only its own buttons (`gl:<action>:<id>…`, ids only),
+pressed on this run's message; any other goals button, or one on a message of an earlier
+run (restarted, left for another command, timed out), gets the polite "no longer valid"
+and changes nothing. Every press is checked again in the database, so a forged button
+acts on nothing. One button is taken on any message in any step: a goal's result
+(`gl:s:<goal>:<status>`) names the goal and the result, so an old "How did it go?" closes
+the goal it shows while that goal is open, and is refused once it is not.
+
+What the coach types lives in the draft (`user_data`) until it is saved, abandoned for
+another step or flow, or an hour has passed. Writes go through bot.goals.actions.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, time
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -24,101 +30,89 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot.access import acting_person, for_roles, refuse_button, reply
+from bot.access import acting_person, person_of_role, reply
+from bot.goals import actions
 from bot.goals import texts as goal_texts
 from bot.rules.goals import (
     AREAS,
+    TARGET_CHOICES,
     TEXT_MAX,
     GoalStatus,
-    next_occurrence,
-    parse_day,
+    checkable,
+    target_day,
+    typed_target,
 )
-from bot.services import services_of
 from handlers import progress
-from handlers.ui import Awaiting, entry, expect_text, show, text_done
+from handlers.ui import Awaiting, Context, Flow, Steps, Turn, expect_text, stale_buttons, text_done
 from messages.formatting import show_short_datetime
 from messages.i18n import N_, Translator, translator
-from messages.render import near
-from storage import goals, outbox, people
-from storage.models import Person, Role
+from storage import goals, people
+from storage.models import Goal, Role
 
-KEY = "goals"
 OWNER = "goals"
-# Between buttons no conversation is open (buttons are entry points), so a client's free
-# text, e.g. an absence, is never taken here; the conversation holds only while a text
-# is awaited.
-BROWSE = ConversationHandler.END
-TYPING = 1
+END = ConversationHandler.END
+# The steps. Browsing: CLIENTS, LIST, GOAL; adding: AREA → TEXT → CRITERION → TARGET;
+# a goal: EDIT, DATE, CLOSING → EVIDENCE; the check-in time: DAY → HOUR → EVERY.
+CLIENTS, LIST, AREA, TEXT, CRITERION, TARGET, GOAL, EDIT, DATE, CLOSING, EVIDENCE = range(11)
+DAY, HOUR, EVERY = range(11, 14)
 HOURS = ("0800", "0900", "1000", "1200", "1400", "1600", "1800")
-TARGETS = ("14", "30", "end", "none")
 
-TOLD_CLIENT_ADDED = N_(
-    "Your coach added a goal for you:\n🎯 {goal}\nReached when: {criterion}\n\n"
-    "I will ask you how it is going, next on {next}. /goals shows your goals."
-)
-TOLD_CLIENT_ADDED_LATER = N_(
-    "Your coach added a goal for you:\n🎯 {goal}\nReached when: {criterion}\n\n"
-    "/goals shows your goals."
-)
-TOLD_CLIENT_CLOSED = N_("Your goal “{goal}”: {status}.")
-TOLD_CLIENT_PLAN = N_(
-    "Your coach changed your check-in time. I will ask you next on {next}. /goals shows it."
-)
-
-PRESS = re.compile(
-    r"^gl:(?:"
-    r"(?P<clients>clients)|(?P<close>close)"
-    r"|c:(?P<list>\d{1,12})|add:(?P<add>\d{1,12})|a:(?P<a_client>\d{1,12}):(?P<area>[a-z_]{1,24})"
-    r"|g:(?P<goal>\d{1,12})|e:(?P<e_goal>\d{1,12}):(?P<field>text|criterion)"
-    r"|d:(?P<d_goal>\d{1,12})|t:(?P<t_goal>\d{1,12}):(?P<t_choice>14|30|end|none)"
-    r"|tn:(?P<tn_client>\d{1,12}):(?P<tn_choice>14|30|end|none)"
-    r"|x:(?P<x_goal>\d{1,12})|s:(?P<s_goal>\d{1,12}):(?P<status>reached|partly|not_reached)"
-    r"|p:(?P<p_client>\d{1,12})|w:(?P<w_client>\d{1,12}):(?P<w_day>[0-6])"
-    r"|h:(?P<h_client>\d{1,12}):(?P<h_day>[0-6]):(?P<h_at>\d{4})"
-    r"|f:(?P<f_client>\d{1,12}):(?P<f_day>[0-6]):(?P<f_at>\d{4}):(?P<every>[12])"
-    r"|chart:(?P<chart>\d{1,12})"
-    r")$"
-)
+ID = r"(\d{1,12})"
+CHOICE = f"({'|'.join(TARGET_CHOICES)})"
+HOUR_CHOICE = f"({'|'.join(HOURS)})"
+STATUS = rf"^gl:s:{ID}:(reached|partly|not_reached)$"
+VALUES = ("client_id", "goal_id", "area", "text", "criterion", "field", "status", "period_end")
 
 
 @dataclass
-class Draft:
-    """What the person is typing: a new goal, an edit, or a closing's evidence."""
+class Draft(Steps):
+    """The client or goal being worked on and what the coach has typed so far."""
 
-    mode: str  # add | edit:text | edit:criterion | target | evidence
-    client_id: int
+    client_id: int | None = None
     goal_id: int | None = None
     area: str | None = None
     text: str | None = None
     criterion: str | None = None
-    status: str | None = None
+    field: str | None = None  # an edit: "text" or "criterion"
+    status: str | None = None  # a closing: the result the evidence is for
     period_end: date | None = None
-    step: str = ""  # for add: text → criterion → target
+
+    def start(self, **values: Any) -> None:
+        """A new step: its own values, nothing left of another step's (the message
+        stays the conversation's)."""
+        for name in VALUES:
+            setattr(self, name, values.pop(name, None))
+        assert not values, values
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
-    data = context.user_data
-    found = data.get(KEY) if data is not None else None
-    return found if isinstance(found, Draft) else None
+FLOW = Flow(
+    key="goals",
+    draft=Draft,
+    roles=(Role.COACH, Role.CLIENT),
+    prefix="gl",
+    stopped=N_("Stopped. Nothing was changed."),
+)
+Typed = Callable[[Turn[Draft], str], Awaitable[int | None]]
 
 
-def _forget(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(KEY, None)
-    text_done(context, OWNER)
+def _typing(turn: Turn[Draft], **values: Any) -> Draft:
+    """A step that waits for the coach's text, with its values."""
+    turn.draft.start(**values)
+    expect_text(turn.context, OWNER)
+    return turn.draft
 
 
-def _begin_typing(context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
-    assert context.user_data is not None
-    context.user_data[KEY] = draft
-    expect_text(context, OWNER)
+def _browsing(turn: Turn[Draft]) -> Turn[Draft]:
+    """A step of buttons only: whatever was being typed is dropped."""
+    turn.draft.start()
+    text_done(turn.context, OWNER)
+    return turn
 
 
 def _button(text: str, data: str) -> list[InlineKeyboardButton]:
@@ -141,32 +135,60 @@ def _hhmm(code: str) -> time:
     return time(int(code[:2]), int(code[2:]))
 
 
+def _today(turn: Turn[Draft]) -> date:
+    return turn.services.now().astimezone(turn.services.settings.tz).date()
+
+
+def _coach_only(turn: Turn[Draft]) -> None:
+    """A coach's step: a client's press (forged, or an old message) is refused."""
+    if turn.person.role != Role.COACH.value:
+        raise turn.refused("goals: a coach's button")
+
+
+async def _open_goal(turn: Turn[Draft], goal_id: int) -> Goal | None:
+    """The coach's open goal; None (said so) when it is not theirs; a closed goal's button
+    is refused: its result is not rewritten."""
+    goal = await turn.services.db.run(goals.goal_for, turn.person, goal_id)
+    if goal is None:
+        await _gone(turn)
+        return None
+    if goal.status != GoalStatus.OPEN.value:
+        raise turn.refused("goals: closed goal")
+    return goal
+
+
+async def _ask(
+    turn: Turn[Draft], question: str, rows: list[list[InlineKeyboardButton]], state: int
+) -> int:
+    await turn.show(question, InlineKeyboardMarkup(rows))
+    return state
+
+
+async def _gone(turn: Turn[Draft]) -> int:
+    """The client or goal is no longer this person's: say so and end."""
+    text_done(turn.context, OWNER)
+    await turn.show(turn.t("This is no longer available to you."))
+    return FLOW.end(turn.context)
+
+
 # --- views -------------------------------------------------------------------------------
-async def show_clients(update: Update, context: ContextTypes.DEFAULT_TYPE, coach: Person) -> int:
-    t = translator(coach.language)
-    clients = await services_of(context).db.run(people.clients_of, coach)
+async def show_clients(turn: Turn[Draft]) -> int:
+    t = turn.t
+    clients = await turn.services.db.run(people.clients_of, turn.person)
     if not clients:
-        await show(update, t("You have no clients yet."))
-        return BROWSE
+        await turn.show(t("You have no clients yet."))
+        return FLOW.end(turn.context)
     rows = [_button(c.display_name, f"gl:c:{c.id}") for c in clients]
     rows.append(_close_button(t))
-    await show(update, t("Goals: which client?"), InlineKeyboardMarkup(rows))
-    return BROWSE
+    return await _ask(turn, t("Goals: which client?"), rows, CLIENTS)
 
 
-async def show_list(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
-    client_id: int,
-    *,
-    new: bool = False,
-) -> int:
-    t = translator(person.language)
-    found = await services_of(context).db.run(goals.overview, person, client_id)
+async def show_list(turn: Turn[Draft], client_id: int, *, new: bool = False) -> int:
+    t = turn.t
+    found = await turn.services.db.run(goals.overview, turn.person, client_id)
     if found is None:
-        return await _gone(update, context, t)
-    coach = person.role == Role.COACH.value
+        return await _gone(turn)
+    coach = turn.person.role == Role.COACH.value
     parts = [t("{client}: goals", client=found.client.display_name) if coach else t("Your goals")]
     if not found.goals:
         parts.append(
@@ -207,24 +229,17 @@ async def show_list(
     if found.goals:
         rows.append(_button("📈 " + t("Progress chart"), f"gl:chart:{client_id}"))
     rows.append(_back(t, "gl:clients") + _close_button(t) if coach else _close_button(t))
-    await show(update, "\n\n".join(parts), InlineKeyboardMarkup(rows), new=new)
-    return BROWSE
+    await turn.show("\n\n".join(parts), InlineKeyboardMarkup(rows), new=new)
+    return LIST
 
 
-async def show_goal(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    coach: Person,
-    goal_id: int,
-    *,
-    new: bool = False,
-) -> int:
-    t = translator(coach.language)
-    services = services_of(context)
-    goal = await services.db.run(goals.goal_for, coach, goal_id)
+async def show_goal(turn: Turn[Draft], goal_id: int, *, new: bool = False) -> int:
+    t = turn.t
+    db = turn.services.db
+    goal = await db.run(goals.goal_for, turn.person, goal_id)
     if goal is None:
-        return await _gone(update, context, t)
-    found = await services.db.run(goals.history, goal.client_id)
+        return await _gone(turn)
+    found = await db.run(goals.history, goal.client_id)
     points = found.get(goal.id or 0, [])[-4:]
     recent = "\n".join(
         goal_texts.answer_text(p, t) + (f" – {p.comment}" if p.comment else "") for p in points
@@ -251,18 +266,13 @@ async def show_goal(
             _button("✔ " + t("Close the goal"), f"gl:x:{goal.id}"),
         ]
     rows.append(_back(t, f"gl:c:{goal.client_id}"))
-    await show(update, text, InlineKeyboardMarkup(rows), new=new)
-    return BROWSE
+    await turn.show(text, InlineKeyboardMarkup(rows), new=new)
+    return GOAL
 
 
-async def _gone(update: Update, context: ContextTypes.DEFAULT_TYPE, t: Translator) -> int:
-    """The client or goal is no longer this person's: say so and end."""
-    _forget(context)
-    await show(update, t("This is no longer available to you."))
-    return BROWSE
-
-
-def _target_rows(t: Translator, prefix: str, period_end: date | None) -> list[Any]:
+def _target_rows(
+    t: Translator, prefix: str, period_end: date | None
+) -> list[list[InlineKeyboardButton]]:
     rows = [_button(t("In 2 weeks"), f"{prefix}:14"), _button(t("In a month"), f"{prefix}:30")]
     if period_end is not None:
         rows.append(_button(t("When the period ends"), f"{prefix}:end"))
@@ -270,474 +280,399 @@ def _target_rows(t: Translator, prefix: str, period_end: date | None) -> list[An
     return rows
 
 
-async def _ask(update: Update, question: str, rows: list[list[InlineKeyboardButton]]) -> int:
-    await show(update, question, InlineKeyboardMarkup(rows))
-    return TYPING
+# --- entry and browsing ------------------------------------------------------------------
+async def _begin(turn: Turn[Draft]) -> int:
+    """/goals: a client's own goals; a coach's clients."""
+    assert turn.person.id is not None
+    text_done(turn.context, OWNER)
+    if turn.person.role == Role.CLIENT.value:
+        return await show_list(turn, turn.person.id)
+    return await show_clients(turn)
 
 
-# --- entry -------------------------------------------------------------------------------
-@for_roles(Role.COACH, Role.CLIENT, command="goals")
-async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    assert person.id is not None
-    _forget(context)
-    if person.role == Role.CLIENT.value:
-        return await show_list(update, context, person, person.id)
-    return await show_clients(update, context, person)
+async def on_clients(turn: Turn[Draft]) -> int:
+    """LIST's Back: the coach's clients."""
+    _coach_only(turn)
+    return await show_clients(turn)
 
 
-start = entry(_begin)
+async def on_list(turn: Turn[Draft]) -> int:
+    """A client chosen (CLIENTS), or Back to their goals (AREA, GOAL, DAY)."""
+    return await show_list(_browsing(turn), int(turn.group(1)))
 
 
-# --- buttons -----------------------------------------------------------------------------
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    query = update.callback_query
+async def on_close(turn: Turn[Draft]) -> int:
+    query = turn.update.callback_query
     assert query is not None
-    person = await acting_person(update, context)
-    match = PRESS.match(query.data or "")
-    if person is None or match is None or person.role not in (Role.COACH, Role.CLIENT):
-        await refuse_button(update, context, person)
-        return BROWSE
-    found = {k: v for k, v in match.groupdict().items() if v is not None}
-    coach = person.role == Role.COACH.value
-    if "tn_client" not in found:
-        _forget(context)  # any other button leaves what was being typed
-    if "close" in found:
-        _forget(context)
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        return BROWSE
-    if "clients" in found and coach:
-        _forget(context)
-        return await show_clients(update, context, person)
-    if "list" in found:
-        _forget(context)
-        return await show_list(update, context, person, int(found["list"]))
-    if "chart" in found:
-        await query.answer()
-        await progress.send_chart(update, context, person, int(found["chart"]))
-        return BROWSE
-    if "p_client" in found:
-        return await ask_plan(update, context, person, int(found["p_client"]))
-    if "w_client" in found:
-        return await ask_hour(update, person, int(found["w_client"]), int(found["w_day"]))
-    if "h_client" in found and found["h_at"] in HOURS:
-        return await ask_every(
-            update, person, int(found["h_client"]), int(found["h_day"]), found["h_at"]
-        )
-    if "f_client" in found and found["f_at"] in HOURS:
-        return await _save_plan(
-            update, context, person, int(found["f_client"]), int(found["f_day"]),
-            _hhmm(found["f_at"]), int(found["every"]),
-        )  # fmt: skip
-    if coach:
-        state = await _coach_button(update, context, person, found)
-        if state is not None:
-            return state
-    await refuse_button(update, context, person)
-    return BROWSE
+    text_done(turn.context, OWNER)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    return FLOW.end(turn.context)
 
 
-async def _coach_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, coach: Person, found: dict[str, str]
-) -> int | None:
-    t = translator(coach.language)
-    db = services_of(context).db
-    if "add" in found:
-        client_id = int(found["add"])
-        if await db.run(goals.client_for, coach, client_id) is None:
-            return await _gone(update, context, t)
-        _forget(context)
-        rows = [_button(t(label), f"gl:a:{client_id}:{key}") for key, label in AREAS.items()]
-        rows.append(_back(t, f"gl:c:{client_id}"))
-        await show(update, t("New goal. What area is it in?"), InlineKeyboardMarkup(rows))
-        return BROWSE
-    if "a_client" in found and found["area"] in AREAS:
-        client_id = int(found["a_client"])
-        if await db.run(goals.client_for, coach, client_id) is None:
-            return await _gone(update, context, t)
-        period = await db.run(people.current_period, client_id)
-        _begin_typing(
-            context,
-            Draft("add", client_id, area=found["area"], step="text",
-                  period_end=period.planned_end if period else None),
-        )  # fmt: skip
-        return await _ask(
-            update,
-            t("Write the goal in the client's own words, e.g. “I find a job in logistics”."),
-            [_back(t, f"gl:add:{client_id}")],
-        )
-    if "tn_client" in found:
-        draft = _draft(context)
-        if (
-            draft is None
-            or draft.mode != "add"
-            or draft.step != "target"
-            or draft.client_id != int(found["tn_client"])
-        ):
-            return None
-        day = _target_day(context, draft.period_end, found["tn_choice"])
-        return await _add(update, context, coach, draft, day)
-    goal_id = next(
-        (int(found[k]) for k in ("goal", "e_goal", "d_goal", "t_goal", "x_goal", "s_goal")
-         if k in found),
-        None,
+async def on_goal(turn: Turn[Draft]) -> int:
+    """A goal opened (LIST), or Back to it from one of its steps."""
+    _coach_only(turn)
+    return await show_goal(_browsing(turn), int(turn.group(1)))
+
+
+async def on_chart(turn: Turn[Draft]) -> None:
+    """The progress chart as a new message; the list stays as it is."""
+    assert turn.update.callback_query is not None
+    await turn.update.callback_query.answer()
+    await progress.send_chart(turn.update, turn.context, turn.person, int(turn.group(1)))
+
+
+# --- adding a goal -----------------------------------------------------------------------
+async def on_add(turn: Turn[Draft]) -> int:
+    """LIST's "Add a goal", or Back to the areas while the goal is typed."""
+    _coach_only(turn)
+    client_id = int(turn.group(1))
+    _browsing(turn)
+    if await turn.services.db.run(goals.client_for, turn.person, client_id) is None:
+        return await _gone(turn)
+    t = turn.t
+    rows = [_button(t(goal_texts.AREA_NAMES[key]), f"gl:a:{client_id}:{key}") for key in AREAS]
+    rows.append(_back(t, f"gl:c:{client_id}"))
+    return await _ask(turn, t("New goal. What area is it in?"), rows, AREA)
+
+
+async def on_area(turn: Turn[Draft]) -> int:
+    _coach_only(turn)
+    client_id, area = int(turn.group(1)), turn.group(2)
+    db = turn.services.db
+    if await db.run(goals.client_for, turn.person, client_id) is None:
+        return await _gone(turn)
+    period = await db.run(people.current_period, client_id)
+    end = period.planned_end if period else None
+    _typing(turn, client_id=client_id, area=area, period_end=end)
+    return await _ask(
+        turn,
+        turn.t("Write the goal in the client's own words, e.g. “I find a job in logistics”."),
+        [_back(turn.t, f"gl:add:{client_id}")],
+        TEXT,
+    )
+
+
+async def on_goal_text(turn: Turn[Draft], text: str) -> int:
+    turn.draft.text = text
+    return await _ask(
+        turn,
+        turn.t("How will you both see that it is reached? Write a criterion that can be "
+               "checked, e.g. “sends 5 applications by 15.12.”."),
+        [_back(turn.t, f"gl:add:{turn.draft.client_id}")],
+        CRITERION,
     )  # fmt: skip
-    if goal_id is None:
-        return None
-    goal = await db.run(goals.goal_for, coach, goal_id)
-    if goal is None:
-        return await _gone(update, context, t)
-    if "goal" in found:
-        _forget(context)
-        return await show_goal(update, context, coach, goal_id)
-    if goal.status != GoalStatus.OPEN.value:
-        return None
-    back = [_back(t, f"gl:g:{goal_id}")]
-    if "e_goal" in found:
-        field = found["field"]
-        _begin_typing(context, Draft(f"edit:{field}", goal.client_id, goal_id=goal_id))
-        question = (
-            t("Write the goal anew.")
-            if field == "text"
-            else t("Write the criterion anew: what will show that the goal is reached?")
-        )
-        return await _ask(update, question, back)
-    if "d_goal" in found:
-        period = await db.run(people.current_period, goal.client_id)
-        end = period.planned_end if period else None
-        _begin_typing(context, Draft("target", goal.client_id, goal_id=goal_id, period_end=end))
-        return await _ask(
-            update,
-            t("By when? Choose, or write a date (e.g. 15.12.2026)."),
-            [*_target_rows(t, f"gl:t:{goal_id}", end), back[0]],
-        )
-    if "t_goal" in found:
-        period = await db.run(people.current_period, goal.client_id)
-        end = period.planned_end if period else None
-        if found["t_choice"] == "end" and end is None:
-            return None
-        day = _target_day(context, end, found["t_choice"])
-        return await _edit(update, context, coach, goal_id, "target_date", day)
-    if "x_goal" in found:
-        rows = [
-            _button("✅ " + t("Reached"), f"gl:s:{goal_id}:reached"),
-            _button("◐ " + t("Partly reached"), f"gl:s:{goal_id}:partly"),
-            _button("✖ " + t("Not reached"), f"gl:s:{goal_id}:not_reached"),
-            back[0],
-        ]
-        await show(update, t("How did it go?"), InlineKeyboardMarkup(rows))
-        return BROWSE
-    if "s_goal" in found:
-        _begin_typing(
-            context, Draft("evidence", goal.client_id, goal_id=goal_id, status=found["status"])
-        )
-        return await _ask(
-            update,
-            t("Write one line of evidence: what shows it? E.g. “5 applications sent, "
-              "copies in the folder”."),
-            back,
+
+
+async def on_criterion(turn: Turn[Draft], text: str) -> int | None:
+    draft, t = turn.draft, turn.t
+    if not checkable(draft.text or "", text):
+        await reply(
+            turn.update,
+            t("The criterion must say what shows the goal is reached, e.g. a number "
+              "and a date. Please write it again."),
         )  # fmt: skip
-    return None
-
-
-def _target_day(context: ContextTypes.DEFAULT_TYPE, end: date | None, choice: str) -> date | None:
-    services = services_of(context)
-    today = services.now().astimezone(services.settings.tz).date()
-    if choice == "end":
-        return end
-    if choice == "none":
         return None
-    return today + timedelta(days=int(choice))
+    draft.criterion = text
+    rows = _target_rows(t, f"gl:tn:{draft.client_id}", draft.period_end)
+    return await _ask(
+        turn,
+        t("By when? Choose, or write a date (e.g. 15.12.2026)."),
+        [*rows, _back(t, f"gl:add:{draft.client_id}")],
+        TARGET,
+    )
 
 
-# --- the check-in time (no draft: the buttons carry the choices) ------------------------
-async def ask_plan(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, client_id: int
-) -> int:
-    t = translator(person.language)
-    if await services_of(context).db.run(goals.client_for, person, client_id) is None:
-        return await _gone(update, context, t)
+async def on_new_target(turn: Turn[Draft]) -> int:
+    _coach_only(turn)
+    draft = turn.draft
+    if draft.client_id != int(turn.group(1)) or draft.criterion is None:
+        raise turn.refused("goals: another draft")
+    return await _add(turn, target_day(turn.group(2), _today(turn), draft.period_end))
+
+
+async def on_typed_target(turn: Turn[Draft], text: str) -> int | None:
+    day = await _typed_day(turn, text)
+    return None if day is None else await _add(turn, day)
+
+
+# --- a goal's steps ----------------------------------------------------------------------
+async def on_edit(turn: Turn[Draft]) -> int:
+    _coach_only(turn)
+    goal_id, field = int(turn.group(1)), turn.group(2)
+    goal = await _open_goal(turn, goal_id)
+    if goal is None:
+        return END
+    _typing(turn, client_id=goal.client_id, goal_id=goal_id, field=field)
+    question = (
+        turn.t("Write the goal anew.")
+        if field == "text"
+        else turn.t("Write the criterion anew: what will show that the goal is reached?")
+    )
+    return await _ask(turn, question, [_back(turn.t, f"gl:g:{goal_id}")], EDIT)
+
+
+async def on_edit_text(turn: Turn[Draft], text: str) -> int:
+    assert turn.draft.field is not None
+    return await _edit(turn, turn.draft.field, text)
+
+
+async def on_date(turn: Turn[Draft]) -> int:
+    _coach_only(turn)
+    goal_id = int(turn.group(1))
+    goal = await _open_goal(turn, goal_id)
+    if goal is None:
+        return END
+    period = await turn.services.db.run(people.current_period, goal.client_id)
+    end = period.planned_end if period else None
+    _typing(turn, client_id=goal.client_id, goal_id=goal_id, period_end=end)
+    return await _ask(
+        turn,
+        turn.t("By when? Choose, or write a date (e.g. 15.12.2026)."),
+        [*_target_rows(turn.t, f"gl:t:{goal_id}", end), _back(turn.t, f"gl:g:{goal_id}")],
+        DATE,
+    )
+
+
+async def on_target(turn: Turn[Draft]) -> int:
+    _coach_only(turn)
+    draft, choice = turn.draft, turn.group(2)
+    if draft.goal_id != int(turn.group(1)) or (choice == "end" and draft.period_end is None):
+        raise turn.refused("goals: another draft")
+    return await _edit(turn, "target_date", target_day(choice, _today(turn), draft.period_end))
+
+
+async def on_typed_date(turn: Turn[Draft], text: str) -> int | None:
+    day = await _typed_day(turn, text)
+    return None if day is None else await _edit(turn, "target_date", day)
+
+
+async def on_closing(turn: Turn[Draft]) -> int:
+    _coach_only(turn)
+    goal_id = int(turn.group(1))
+    if await _open_goal(turn, goal_id) is None:
+        return END
+    t = turn.t
+    rows = [
+        _button("✅ " + t("Reached"), f"gl:s:{goal_id}:reached"),
+        _button("◐ " + t("Partly reached"), f"gl:s:{goal_id}:partly"),
+        _button("✖ " + t("Not reached"), f"gl:s:{goal_id}:not_reached"),
+        _back(t, f"gl:g:{goal_id}"),
+    ]
+    return await _ask(_browsing(turn), t("How did it go?"), rows, CLOSING)
+
+
+async def on_status(update: Update, context: Context) -> int:
+    """A goal's result, on any message in any step (see the module's docstring): the
+    message it was pressed on becomes this run's, asking for the evidence."""
+    coach = await person_of_role(update, context, Role.COACH)
+    turn = Turn(update, context, coach, FLOW.begin(context), context.match)
+    goal_id, status = int(turn.group(1)), turn.group(2)
+    goal = await _open_goal(turn, goal_id)
+    if goal is None:
+        return END
+    _typing(turn, client_id=goal.client_id, goal_id=goal_id, status=status)
+    return await _ask(
+        turn,
+        turn.t("Write one line of evidence: what shows it? E.g. “5 applications sent, "
+               "copies in the folder”."),
+        [_back(turn.t, f"gl:g:{goal_id}")],
+        EVIDENCE,
+    )  # fmt: skip
+
+
+async def on_evidence(turn: Turn[Draft], text: str) -> int:
+    draft, services = turn.draft, turn.services
+    assert draft.goal_id is not None and draft.status is not None
+    status = GoalStatus(draft.status)
+    goal = await services.db.run(
+        actions.close_goal, turn.person, draft.goal_id, status, text, services.now()
+    )
+    if goal is None:
+        return await _gone(turn)
+    services.wake_outbox()
+    await reply(
+        turn.update, turn.t("Saved: {status}.", status=turn.t(goal_texts.STATUS_NAMES[status]))
+    )
+    return await show_goal(_browsing(turn), goal.id or 0, new=True)
+
+
+# --- the check-in time (the buttons carry the choices) ----------------------------------
+async def on_plan(turn: Turn[Draft]) -> int:
+    """LIST's "Check-in time", or Back to the days."""
+    client_id = int(turn.group(1))
+    if await turn.services.db.run(goals.client_for, turn.person, client_id) is None:
+        return await _gone(turn)
+    t = turn.t
     names = [goal_texts.weekday_name(day, t.language).capitalize() for day in range(7)]
     rows = [_button(names[day], f"gl:w:{client_id}:{day}") for day in range(5)]
     rows.append(
         [InlineKeyboardButton(names[d], callback_data=f"gl:w:{client_id}:{d}") for d in (5, 6)]
     )
     rows.append(_back(t, f"gl:c:{client_id}"))
-    await show(update, t("Check-ins: on which day should I ask?"), InlineKeyboardMarkup(rows))
-    return BROWSE
+    return await _ask(turn, t("Check-ins: on which day should I ask?"), rows, DAY)
 
 
-async def ask_hour(update: Update, person: Person, client_id: int, day: int) -> int:
-    t = translator(person.language)
+async def on_day(turn: Turn[Draft]) -> int:
+    """A day chosen, or Back to the hours."""
+    client_id, day = turn.group(1), turn.group(2)
     buttons = [
         InlineKeyboardButton(
-            goal_texts.clock_text(_hhmm(code), t.language),
+            goal_texts.clock_text(_hhmm(code), turn.t.language),
             callback_data=f"gl:h:{client_id}:{day}:{code}",
         )
         for code in HOURS
     ]
-    rows = [buttons[:4], buttons[4:], _back(t, f"gl:p:{client_id}")]
-    await show(update, t("At what time?"), InlineKeyboardMarkup(rows))
-    return BROWSE
+    rows = [buttons[:4], buttons[4:], _back(turn.t, f"gl:p:{client_id}")]
+    return await _ask(turn, turn.t("At what time?"), rows, HOUR)
 
 
-async def ask_every(update: Update, person: Person, client_id: int, day: int, at: str) -> int:
-    t = translator(person.language)
+async def on_hour(turn: Turn[Draft]) -> int:
+    client_id, day, at = turn.group(1), turn.group(2), turn.group(3)
     prefix = f"gl:f:{client_id}:{day}:{at}"
     rows = [
-        _button(t("Every week"), f"{prefix}:1"),
-        _button(t("Every two weeks"), f"{prefix}:2"),
-        _back(t, f"gl:w:{client_id}:{day}"),
+        _button(turn.t("Every week"), f"{prefix}:1"),
+        _button(turn.t("Every two weeks"), f"{prefix}:2"),
+        _back(turn.t, f"gl:w:{client_id}:{day}"),
     ]
-    await show(update, t("How often?"), InlineKeyboardMarkup(rows))
-    return BROWSE
+    return await _ask(turn, turn.t("How often?"), rows, EVERY)
 
 
-# --- text --------------------------------------------------------------------------------
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    person = await acting_person(update, context)
-    draft = _draft(context)
-    message = update.effective_message
-    if person is None or draft is None or message is None or person.role != Role.COACH.value:
-        _forget(context)
-        return BROWSE
-    t = translator(person.language)
-    text = " ".join((message.text or "").split())
-    if not text:
-        await reply(update, t("Please write your answer as text, or /cancel to stop."))
-        return TYPING
-    if len(text) > TEXT_MAX:
-        await reply(update, t("That is too long. Please write at most {n} characters.", n=TEXT_MAX))
-        return TYPING
-    if draft.mode == "add":
-        return await _add_step(update, context, person, draft, text)
-    if draft.mode == "target":
-        return await _typed_target(update, context, person, draft, text)
-    if draft.mode in ("edit:text", "edit:criterion") and draft.goal_id is not None:
-        return await _edit(update, context, person, draft.goal_id, draft.mode[5:], text)
-    if draft.mode == "evidence":
-        return await _close(update, context, person, draft, text)
-    _forget(context)
-    return BROWSE
+async def on_every(turn: Turn[Draft]) -> int:
+    client_id, services = int(turn.group(1)), turn.services
+    tz = services.settings.tz
+    upcoming = await services.db.run(
+        actions.set_plan, turn.person, client_id, weekday=int(turn.group(2)),
+        at=_hhmm(turn.group(3)), every_weeks=int(turn.group(4)), now=services.now(), tz=tz,
+    )  # fmt: skip
+    if upcoming is None:
+        return await _gone(turn)
+    services.wake_outbox()
+    next_time = show_short_datetime(upcoming, turn.person.language, tz)
+    await reply(turn.update, turn.t("Saved. The next check-in is on {next}.", next=next_time))
+    return await show_list(turn, client_id, new=True)
 
 
-async def _add_step(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, coach: Person, draft: Draft, text: str
-) -> int:
-    t = translator(coach.language)
-    back = [_back(t, f"gl:add:{draft.client_id}")]
-    if draft.step == "text":
-        draft.text, draft.step = text, "criterion"
-        return await _ask(
-            update,
-            t("How will you both see that it is reached? Write a criterion that can be "
-              "checked, e.g. “sends 5 applications by 15.12.”."),
-            back,
-        )  # fmt: skip
-    if draft.step == "criterion":
-        if text.casefold() == (draft.text or "").casefold() or len(text) < 3:
-            await reply(
-                update,
-                t("The criterion must say what shows the goal is reached, e.g. a number "
-                  "and a date. Please write it again."),
-            )  # fmt: skip
-            return TYPING
-        draft.criterion, draft.step = text, "target"
-        return await _ask(
-            update,
-            t("By when? Choose, or write a date (e.g. 15.12.2026)."),
-            _target_rows(t, f"gl:tn:{draft.client_id}", draft.period_end) + back,
-        )
-    return await _typed_target(update, context, coach, draft, text)
+# --- typed text --------------------------------------------------------------------------
+def typed(application: Application, step: Typed) -> MessageHandler:  # type: ignore[type-arg]
+    """The coach's text for the step that asked for it, on one line and not too long;
+    else asked again, and the step stays."""
+
+    async def write(update: Update, context: Context) -> int | None:
+        coach = await person_of_role(update, context, Role.COACH)
+        turn = Turn(update, context, coach, FLOW.draft_of(context, coach))
+        message = update.effective_message
+        text = " ".join((message.text or "").split()) if message is not None else ""
+        if not text:
+            await reply(update, turn.t("Please write your answer as text, or /cancel to stop."))
+            return None
+        if len(text) > TEXT_MAX:
+            too_long = turn.t("That is too long. Please write at most {n} characters.", n=TEXT_MAX)
+            await reply(update, too_long)
+            return None
+        return await step(turn, text)
+
+    return MessageHandler(filters.TEXT & ~filters.COMMAND & Awaiting(application, OWNER), write)
 
 
-async def _typed_target(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, coach: Person, draft: Draft, text: str
-) -> int:
-    t = translator(coach.language)
-    services = services_of(context)
-    today = services.now().astimezone(services.settings.tz).date()
-    day = parse_day(text, today)
-    if day is None or not today <= day <= today + timedelta(days=3 * 366):
-        await reply(update, t("Please write a date from today on, e.g. 15.12.2026."))
-        return TYPING
-    if draft.mode == "add":
-        return await _add(update, context, coach, draft, day)
-    assert draft.goal_id is not None
-    return await _edit(update, context, coach, draft.goal_id, "target_date", day)
+async def _typed_day(turn: Turn[Draft], text: str) -> date | None:
+    day = typed_target(text, _today(turn))
+    if day is None:
+        await reply(turn.update, turn.t("Please write a date from today on, e.g. 15.12.2026."))
+    return day
 
 
 # --- saving ------------------------------------------------------------------------------
-async def _add(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    coach: Person,
-    draft: Draft,
-    day: date | None,
-) -> int:
-    assert draft.area and draft.text and draft.criterion
-    services = services_of(context)
-    t = translator(coach.language)
-    now, tz = services.now(), services.settings.tz
-
-    def save(session):  # type: ignore[no-untyped-def]
-        goal = goals.add_goal(
-            session, coach, draft.client_id, area=draft.area, text=draft.text,
-            criterion=draft.criterion, target_date=day, now=now, tz=tz,
-        )  # fmt: skip
-        if goal is None:
-            return None
-        plan = goals.plan_rule(goals.ensure_plan(session, goal.client_id, now, tz))
-        params = {"goal": goal.text, "criterion": goal.criterion}
-        # The next check-in is promised only when there will be one: a running period.
-        asked = goals.checked_in(session, goal.client_id, now.astimezone(tz).date())
-        if asked:
-            params["next"] = near(next_occurrence(plan, now, tz))
-        outbox.schedule(
-            session,
-            recipient_id=goal.client_id,
-            kind="goal_added",
-            message=TOLD_CLIENT_ADDED if asked else TOLD_CLIENT_ADDED_LATER,
-            params=params,
-            key=f"goal:{goal.id}:added",
-            due_at=now,
-        )
-        return goal
-
-    goal = await services.db.run(save)
-    _forget(context)
+async def _add(turn: Turn[Draft], day: date | None) -> int:
+    draft, services = turn.draft, turn.services
+    assert draft.client_id and draft.area and draft.text and draft.criterion
+    new = actions.NewGoal(draft.client_id, draft.area, draft.text, draft.criterion, day)
+    goal = await services.db.run(
+        actions.add_goal, turn.person, new, services.now(), services.settings.tz
+    )
     if goal is None:
-        return await _gone(update, context, t)
-    services.wake_outbox()
-    await reply(update, t("Added. The client was told, and the check-ins will ask about it."))
-    return await show_list(update, context, coach, goal.client_id, new=True)
-
-
-async def _edit(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    coach: Person,
-    goal_id: int,
-    what: str,
-    value: str | date | None,
-) -> int:
-    services = services_of(context)
-    t = translator(coach.language)
-    goal = await services.db.run(goals.edit_goal, coach, goal_id, what, value, services.now())
-    _forget(context)
-    if goal is None:
-        return await _gone(update, context, t)
-    await reply(update, t("Saved."))
-    return await show_goal(update, context, coach, goal_id, new=True)
-
-
-async def _close(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    coach: Person,
-    draft: Draft,
-    evidence: str,
-) -> int:
-    assert draft.goal_id is not None and draft.status is not None
-    services = services_of(context)
-    t = translator(coach.language)
-    now = services.now()
-    status = GoalStatus(draft.status)
-
-    def save(session):  # type: ignore[no-untyped-def]
-        goal = goals.close_goal(session, coach, draft.goal_id, status, evidence, now)
-        if goal is not None:
-            outbox.schedule(
-                session,
-                recipient_id=goal.client_id,
-                kind="goal_closed",
-                message=TOLD_CLIENT_CLOSED,
-                params={"goal": goal.text, "status": {"$msg": goal_texts.STATUS_NAMES[status]}},
-                key=f"goal:{goal.id}:closed",
-                due_at=now,
-            )
-        return goal
-
-    goal = await services.db.run(save)
-    _forget(context)
-    if goal is None:
-        return await _gone(update, context, t)
-    services.wake_outbox()
-    await reply(update, t("Saved: {status}.", status=t(goal_texts.STATUS_NAMES[status])))
-    return await show_goal(update, context, coach, draft.goal_id, new=True)
-
-
-async def _save_plan(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
-    client_id: int,
-    weekday: int,
-    at: time,
-    every: int,
-) -> int:
-    services = services_of(context)
-    t = translator(person.language)
-    now, tz = services.now(), services.settings.tz
-
-    def save(session):  # type: ignore[no-untyped-def]
-        plan = goals.set_plan(
-            session, person, client_id, weekday=weekday, at=at, every_weeks=every,
-            now=now, tz=tz,
-        )  # fmt: skip
-        if plan is None:
-            return None
-        upcoming = next_occurrence(goals.plan_rule(plan), now, tz)
-        if person.role == Role.COACH.value:
-            outbox.schedule(
-                session,
-                recipient_id=plan.client_id,
-                kind="checkin_plan",
-                message=TOLD_CLIENT_PLAN,
-                params={"next": near(upcoming)},
-                key=f"checkin-plan:{plan.client_id}:{now.isoformat()}",
-                due_at=now,
-            )
-        return upcoming
-
-    upcoming = await services.db.run(save)
-    if upcoming is None:
-        return await _gone(update, context, t)
+        return await _gone(turn)
     services.wake_outbox()
     await reply(
-        update,
-        t(
-            "Saved. The next check-in is on {next}.",
-            next=show_short_datetime(upcoming, person.language, tz),
-        ),
+        turn.update, turn.t("Added. The client was told, and the check-ins will ask about it.")
     )
-    return await show_list(update, context, person, client_id, new=True)
+    return await show_list(_browsing(turn), goal.client_id, new=True)
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    _forget(context)
+async def _edit(turn: Turn[Draft], what: str, value: str | date | None) -> int:
+    draft, services = turn.draft, turn.services
+    assert draft.goal_id is not None
+    goal = await services.db.run(
+        actions.edit_goal, turn.person, draft.goal_id, what, value, services.now()
+    )
+    if goal is None:
+        return await _gone(turn)
+    await reply(turn.update, turn.t("Saved."))
+    return await show_goal(_browsing(turn), goal.id or 0, new=True)
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """/cancel while a text is awaited."""
+    text_done(context, OWNER)
     person = await acting_person(update, context)
-    t = translator(person.language if person else "fi")
-    await reply(update, t("Stopped. Nothing was changed."))
-    return BROWSE
+    await reply(update, translator(person.language if person else "fi")(FLOW.stopped))
+    return FLOW.end(context)
 
 
-async def timed_out(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _forget(context)
+async def timed_out(update: object, context: Context) -> None:
+    text_done(context, OWNER)
+    FLOW.end(context)
 
 
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
-    """Fresh handler objects for each Application (conversation state is per bot)."""
-    press = CallbackQueryHandler(on_button, pattern=r"^gl:")
-    typed = filters.TEXT & ~filters.COMMAND & Awaiting(application, OWNER)
+    """Fresh handler objects for each Application (conversation state is per bot): per
+    step its own buttons and, while a text is awaited, the text."""
+    press: dict[str, CallbackQueryHandler] = {  # type: ignore[type-arg]
+        "clients": FLOW.button(r"^gl:clients$", on_clients),
+        "close": FLOW.button(r"^gl:close$", on_close),
+        "list": FLOW.button(rf"^gl:c:{ID}$", on_list),
+        "add": FLOW.button(rf"^gl:add:{ID}$", on_add),
+        "area": FLOW.button(rf"^gl:a:{ID}:({'|'.join(AREAS)})$", on_area),
+        "new_target": FLOW.button(rf"^gl:tn:{ID}:{CHOICE}$", on_new_target),
+        "goal": FLOW.button(rf"^gl:g:{ID}$", on_goal),
+        "edit": FLOW.button(rf"^gl:e:{ID}:(text|criterion)$", on_edit),
+        "date": FLOW.button(rf"^gl:d:{ID}$", on_date),
+        "target": FLOW.button(rf"^gl:t:{ID}:{CHOICE}$", on_target),
+        "closing": FLOW.button(rf"^gl:x:{ID}$", on_closing),
+        "plan": FLOW.button(rf"^gl:p:{ID}$", on_plan),
+        "day": FLOW.button(rf"^gl:w:{ID}:([0-6])$", on_day),
+        "hour": FLOW.button(rf"^gl:h:{ID}:([0-6]):{HOUR_CHOICE}$", on_hour),
+        "every": FLOW.button(rf"^gl:f:{ID}:([0-6]):{HOUR_CHOICE}:([12])$", on_every),
+        "chart": FLOW.button(rf"^gl:chart:{ID}$", on_chart),  # type: ignore[arg-type]
+    }
     return [
         ConversationHandler(
-            entry_points=[CommandHandler("goals", start, filters=filters.ChatType.PRIVATE), press],
+            entry_points=[
+                FLOW.command("goals", _begin),
+                CallbackQueryHandler(on_status, pattern=STATUS),
+            ],
             states={
-                TYPING: [press, MessageHandler(typed, on_text)],
+                CLIENTS: [press["list"], press["close"]],
+                LIST: [press[a] for a in ("clients", "add", "goal", "plan", "chart", "close")],
+                AREA: [press["area"], press["list"]],
+                TEXT: [press["add"], typed(application, on_goal_text)],
+                CRITERION: [press["add"], typed(application, on_criterion)],
+                TARGET: [press["new_target"], press["add"], typed(application, on_typed_target)],
+                GOAL: [press["edit"], press["date"], press["closing"], press["list"]],
+                EDIT: [press["goal"], typed(application, on_edit_text)],
+                DATE: [press["target"], press["goal"], typed(application, on_typed_date)],
+                CLOSING: [press["goal"]],  # the results themselves: `on_status`, any step
+                EVIDENCE: [press["goal"], typed(application, on_evidence)],
+                DAY: [press["day"], press["list"]],
+                HOUR: [press["hour"], press["plan"]],
+                EVERY: [press["every"], press["day"]],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
             },
-            fallbacks=[CommandHandler("cancel", cancel, filters=Awaiting(application, OWNER))],
+            fallbacks=[
+                CommandHandler("cancel", cancel, filters=Awaiting(application, OWNER)),
+                stale_buttons("gl:"),
+            ],
             allow_reentry=True,
             conversation_timeout=3600,
             name="goals",

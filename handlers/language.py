@@ -12,10 +12,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import for_roles, pressing_person, refuse_button
+from bot.access import for_roles, person_of_role
 from bot.commands import EVERYONE
 from bot.menus import set_person_menu
 from bot.services import services_of
+from handlers.ui import show, stale_buttons
 from messages.i18n import SUPPORTED, translator
 from storage import people
 from storage.models import Person
@@ -23,6 +24,8 @@ from storage.models import Person
 # Language names are shown in the language itself, so anyone can find their own.
 NATIVE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 PREFIX = "lang:"
+# One of the supported languages exactly; any other `lang:` data is stale or forged.
+CHOICE = rf"^{PREFIX}({'|'.join(SUPPORTED)})$"
 
 
 @for_roles(*EVERYONE, command="language")
@@ -39,21 +42,14 @@ async def language(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
 
 
 async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    person = await pressing_person(update, context)
-    if person is None:
-        return
-    code = (query.data or "")[len(PREFIX) :]
-    if code not in SUPPORTED:
-        await refuse_button(update, context, person)
-        return
+    assert context.matches
+    person = await person_of_role(update, context, *EVERYONE)
+    code = context.matches[0].group(1)
     assert person.id is not None
     await services_of(context).db.run(people.set_language, person.id, code)
     person.language = code
     t = translator(code)
-    await query.answer()
-    await query.edit_message_text(t("Language changed. I will talk to you in English now."))
+    await show(update, t("Language changed. I will talk to you in English now."))
     await set_person_menu(context.bot, person)
 
 
@@ -61,5 +57,6 @@ def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[typ
     """This module's handlers, in the order they are tried."""
     return [
         CommandHandler("language", language, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(choose, pattern=f"^{PREFIX}"),
+        CallbackQueryHandler(choose, pattern=CHOICE),
+        stale_buttons(PREFIX),
     ]

@@ -1,88 +1,88 @@
 """The coach changes or cancels a meeting, or the rest of its series; everyone is told.
 
-Stateless buttons carry the meeting id and nothing personal; every press re-checks that
-the meeting is the coach's own. The day picked while moving is kept in user_data.
+/meetings → "Change or cancel a meeting" → the meeting → move (day → time) or cancel.
+A conversation routed by state that lives in the /meetings message: each step takes only
+its own buttons, for the meeting chosen, pressed on that message; anything else is
+answered "no longer valid" and changes nothing. Every step re-checks that the meeting is
+the coach's own; the writes are bot.meetings.actions.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, ContextTypes
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+)
 
-from bot.access import acting_person, refuse_button
-from bot.meetings.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
-from bot.meetings.notices import KIND_NAMES, cancelled, moved
+from bot.access import person_of_role
+from bot.meetings import actions
+from bot.meetings.keyboards import month_calendar, parse_time, time_keyboard
+from bot.meetings.notices import KIND_NAMES
 from bot.rules.calendar import is_working_day
-from bot.services import services_of
-from handlers.meetings import meetings_view, when_text
+from handlers.meetings import calendar_press, when_text
+from handlers.ui import Flow, Steps, Turn, stale_buttons
 from messages.formatting import show_date
-from messages.i18n import Translator, translator
+from messages.i18n import N_
 from storage import meetings, people
-from storage.models import MeetingKind, MeetingStatus, Person, Role
+from storage.meetings import MeetingView
+from storage.models import MeetingKind, Role
 
-ACTION = re.compile(r"^mm:(m|mv|mvs|x|xs|ok|oks):(\d{1,12})$")
-PICK_DAY = re.compile(r"^mmcal(\d{1,12}):")
-PICK_TIME = re.compile(r"^mmtm(\d{1,12}):")
-MOVING = "moving"
-
-
-async def _show(update: Update, text: str, rows: list[list[InlineKeyboardButton]] | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+LIST, MEETING, DAY, TIME = range(4)
+ACTION = r"^mm:(m|mv|mvs|x|xs):(\d{1,12})$"
 
 
-async def _invalid(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person | None
-) -> None:
-    await refuse_button(update, context, person)
+@dataclass
+class Managing(Steps):
+    meeting_id: int | None = None
+    series: bool = False
+    work_day: bool = False
+    last_day: date | None = None
+    day: date | None = None
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    person = await acting_person(update, context)
-    if person is None or person.role != Role.COACH.value:
-        await _invalid(update, context, person)
-        return
-    t = translator(person.language)
-    data = query.data or ""
-    try:
-        if data == "mm:list":
-            await _list(update, context, person, t)
-            return
-        if data in ("mm:byday", "mm:byclient"):
-            text, keyboard = await meetings_view(context, person, by_client=data == "mm:byclient")
-            assert update.callback_query is not None
-            await update.callback_query.answer()
-            await update.callback_query.edit_message_text(text, reply_markup=keyboard)
-            return
-        if match := ACTION.match(data):
-            await _action(update, context, person, t, match.group(1), int(match.group(2)))
-            return
-        if match := PICK_DAY.match(data):
-            await _pick_day(update, context, person, t, int(match.group(1)), data)
-            return
-        if match := PICK_TIME.match(data):
-            await _pick_time(update, context, person, t, int(match.group(1)), data)
-            return
-    except ValueError:
-        pass
-    await _invalid(update, context, person)
+FLOW = Flow(
+    key="manage_meetings",
+    draft=Managing,
+    roles=(Role.COACH,),
+    prefix="mm",
+    stopped=N_("Stopped. Nothing was changed."),
+)
 
 
-async def _list(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, t: Translator
-) -> None:
-    services = services_of(context)
+async def _own(turn: Turn[Managing], meeting_id: int) -> MeetingView:
+    """The coach's own scheduled meeting; else Refused (another's is audited)."""
+    found = await turn.services.db.run(meetings.own_scheduled, meeting_id, turn.person)
+    if found is None:
+        raise turn.refused("meeting: not the coach's scheduled meeting")
+    return found
+
+
+def _chosen(turn: Turn[Managing], group: int) -> int:
+    """A step's buttons are for the meeting chosen in this run, no other."""
+    meeting_id = turn.draft.meeting_id
+    if meeting_id is None or int(turn.group(group)) != meeting_id:
+        raise turn.refused("meeting: not the one chosen")
+    return meeting_id
+
+
+# --- the list and the meeting ----------------------------------------------------------
+async def on_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """'Change or cancel a meeting' on /meetings: the conversation starts on that message."""
+    person = await person_of_role(update, context, Role.COACH)
+    turn = Turn(update, context, person, FLOW.begin(context))
+    services = turn.services
     found = await services.db.run(meetings.upcoming, person, now=services.now(), limit=20)
     if not found:
-        await _show(update, t("No upcoming meetings."), None)
-        return
+        await turn.show(turn.t("No upcoming meetings."))
+        return FLOW.end(context)
     tz = services.settings.tz
     rows = [
         [
@@ -93,208 +93,188 @@ async def _list(
         ]
         for f in found
     ]
-    await _show(update, t("Which meeting?"), rows)
+    await turn.show(turn.t("Which meeting?"), InlineKeyboardMarkup(rows))
+    return LIST
 
 
-async def _action(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
-    t: Translator,
-    action: str,
-    meeting_id: int,
-) -> None:
-    services = services_of(context)
-    tz = services.settings.tz
-    meeting = await services.db.run(meetings.own_meeting, meeting_id, person)
-    if meeting is None or meeting.status != MeetingStatus.SCHEDULED.value:
-        await _invalid(update, context, person)
-        return
-    if action == "m":
-        found = await services.db.run(lambda s: meetings.view(s, meeting))
-        text = "\n".join(
+async def on_meeting(turn: Turn[Managing]) -> int:
+    """One meeting: move or cancel it (or the rest of its series)."""
+    found = await _own(turn, int(turn.group(1)))
+    t, meeting = turn.t, found.meeting
+    turn.draft.meeting_id = meeting.id
+    text = "\n".join(
+        [
+            when_text(found, turn.person.language, turn.services.settings.tz),
+            f"{found.client.display_name}, {t(KIND_NAMES[MeetingKind(meeting.kind)])}",
+        ]
+    )
+    rows = [
+        [InlineKeyboardButton(t("Move"), callback_data=f"mm:mv:{meeting.id}")],
+        [InlineKeyboardButton(t("Cancel the meeting"), callback_data=f"mm:x:{meeting.id}")],
+    ]
+    if meeting.series_id is not None:
+        rows.insert(
+            1,
             [
-                f"{when_text(found, person.language, tz)}",
-                f"{found.client.display_name}, {t(KIND_NAMES[MeetingKind(meeting.kind)])}",
+                InlineKeyboardButton(
+                    t("Move this and the rest of the series"),
+                    callback_data=f"mm:mvs:{meeting.id}",
+                )
+            ],
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t("Cancel this and the rest of the series"),
+                    callback_data=f"mm:xs:{meeting.id}",
+                )
             ]
         )
-        rows = [
-            [InlineKeyboardButton(t("Move"), callback_data=f"mm:mv:{meeting_id}")],
-            [InlineKeyboardButton(t("Cancel the meeting"), callback_data=f"mm:x:{meeting_id}")],
-        ]
-        if meeting.series_id is not None:
-            rows.insert(
-                1,
-                [
-                    InlineKeyboardButton(
-                        t("Move this and the rest of the series"),
-                        callback_data=f"mm:mvs:{meeting_id}",
-                    )
-                ],
-            )
-            rows.append(
-                [
-                    InlineKeyboardButton(
-                        t("Cancel this and the rest of the series"),
-                        callback_data=f"mm:xs:{meeting_id}",
-                    )
-                ]
-            )
-        await _show(update, text, rows)
-        return
-    if action in ("mv", "mvs"):
-        period = await services.db.run(people.current_period, meeting.client_id)
-        last_day = period.planned_end if period else None
-        context.user_data[MOVING] = {  # type: ignore[index]
-            "id": meeting_id,
-            "series": action == "mvs",
-            "work_day": meeting.kind == MeetingKind.WORK_DAY.value,
-            "last_day": last_day.isoformat() if last_day else None,
-        }
-        today = services.now().astimezone(tz).date()
-        markup = month_calendar(
-            today.year,
-            today.month,
-            today=today,
-            language=person.language,
-            prefix=f"mmcal{meeting_id}",
-            last_day=last_day,
-        )
-        await _show(update, t("Move to which day?"), [list(r) for r in markup.inline_keyboard])
-        return
-    if action in ("x", "xs"):
-        now = services.now()
-
-        def cancel(session):  # type: ignore[no-untyped-def]
-            chosen = meetings.series_from(session, meeting) if action == "xs" else [meeting]
-            for item in meetings.cancel(session, chosen):
-                cancelled(session, meetings.view(session, item), now)
-            return len(chosen)
-
-        count = await services.db.run(cancel)
-        services.wake_outbox()
-        await _show(
-            update,
-            t.plural(
-                "Cancelled {n} meeting. Everyone concerned is told.",
-                "Cancelled {n} meetings. Everyone concerned is told.",
-                count,
-            ),
-            None,
-        )
-        return
-    await _invalid(update, context, person)
+    await turn.show(text, InlineKeyboardMarkup(rows))
+    return MEETING
 
 
-async def _pick_day(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
-    t: Translator,
-    meeting_id: int,
-    data: str,
-) -> None:
-    moving = (context.user_data or {}).get(MOVING)
-    if not moving or moving["id"] != meeting_id:
-        await _invalid(update, context, person)
-        return
-    services = services_of(context)
-    today = services.now().astimezone(services.settings.tz).date()
-    action, value = parse_calendar(data, f"mmcal{meeting_id}")
-    if action == "noop":
-        assert update.callback_query is not None
-        await update.callback_query.answer()
-        return
-    assert value is not None
-    last_day = date.fromisoformat(moving["last_day"]) if moving.get("last_day") else None
-    if action == "month":
-        markup = month_calendar(
-            value.year,
-            value.month,
-            today=today,
-            language=person.language,
-            prefix=f"mmcal{meeting_id}",
-            last_day=last_day,
-        )
-        await _show(update, t("Move to which day?"), [list(r) for r in markup.inline_keyboard])
-        return
-    # The same rules as booking: not in the past, inside the service period, and a
-    # work-activity day on a working day, ending by 17.00.
-    if value < today or (last_day is not None and value > last_day):
-        await _invalid(update, context, person)
-        return
-    if moving["work_day"] and not is_working_day(value):
-        assert update.callback_query is not None
-        await update.callback_query.answer(
-            t("Work-activity days are on working days."), show_alert=True
-        )
-        return
-    moving["day"] = value.isoformat()
-    latest = time(13, 0) if moving["work_day"] else time(21, 0)
-    markup = time_keyboard(prefix=f"mmtm{meeting_id}", end=latest, language=person.language)
-    await _show(
-        update,
-        t("{day}: what time?", day=show_date(value, person.language)),
-        [list(r) for r in markup.inline_keyboard],
+async def on_cancel(turn: Turn[Managing]) -> int:
+    meeting_id = _chosen(turn, 2)
+    services = turn.services
+    count = await services.db.run(
+        actions.cancel, turn.person, meeting_id, series=turn.group(1) == "xs", now=services.now()
+    )
+    return await _done(
+        turn,
+        count,
+        turn.t.plural(
+            "Cancelled {n} meeting. Everyone concerned is told.",
+            "Cancelled {n} meetings. Everyone concerned is told.",
+            count,
+        ),
     )
 
 
-async def _pick_time(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
-    t: Translator,
-    meeting_id: int,
-    data: str,
-) -> None:
-    moving = (context.user_data or {}).pop(MOVING, None)
-    if not moving or moving["id"] != meeting_id or "day" not in moving:
-        await _invalid(update, context, person)
-        return
-    services = services_of(context)
-    tz = services.settings.tz
-    chosen = parse_time(data, f"mmtm{meeting_id}")
-    new_start = datetime.combine(datetime.fromisoformat(moving["day"]).date(), chosen, tzinfo=tz)
-    now = services.now()
-    quiet = services.settings.quiet_window
-    if new_start <= now:
-        await _invalid(update, context, person)
-        return
-
-    def move(session):  # type: ignore[no-untyped-def]
-        meeting = meetings.own_meeting(session, meeting_id, person)
-        if meeting is None or meeting.status != MeetingStatus.SCHEDULED.value:
-            return 0
-        chosen_meetings = meetings.series_from(session, meeting) if moving["series"] else [meeting]
-        # Shift by calendar days on the Helsinki wall clock, not by UTC hours, so a series
-        # that crosses a daylight-saving change keeps its local time.
-        first_local = meeting.starts_at.astimezone(tz)
-        day_shift = new_start.date() - first_local.date()
-        for item in chosen_meetings:
-            local = item.starts_at.astimezone(tz)
-            target = datetime.combine(
-                local.date() + day_shift, new_start.timetz().replace(tzinfo=None), tzinfo=tz
-            )
-            meetings.move(session, item, target)
-            moved(session, meetings.view(session, item), now, tz, quiet)
-        return len(chosen_meetings)
-
-    count = await services.db.run(move)
+async def _done(turn: Turn[Managing], count: int, text: str) -> int:
+    """The change is made (`count` meetings; none: it was no longer the coach's to make),
+    the messages go out, and the conversation is over."""
     if not count:
-        await _invalid(update, context, person)
-        return
-    services.wake_outbox()
-    await _show(
-        update,
-        t.plural(
+        raise turn.refused("meeting: no longer scheduled")
+    turn.services.wake_outbox()
+    await turn.show(text)
+    return FLOW.end(turn.context)
+
+
+# --- moving: day, then time ------------------------------------------------------------
+async def _calendar(turn: Turn[Managing], month: date | None = None) -> int:
+    """The days it can move to: not in the past, nor after the service period."""
+    today = turn.services.now().astimezone(turn.services.settings.tz).date()
+    month = month or today
+    markup = month_calendar(
+        month.year,
+        month.month,
+        today=today,
+        language=turn.person.language,
+        prefix=f"mmcal{turn.draft.meeting_id}",
+        last_day=turn.draft.last_day,
+    )
+    await turn.show(turn.t("Move to which day?"), markup)
+    return DAY
+
+
+async def on_move(turn: Turn[Managing]) -> int:
+    found = await _own(turn, _chosen(turn, 2))
+    period = await turn.services.db.run(people.current_period, found.meeting.client_id)
+    turn.draft.series = turn.group(1) == "mvs"
+    turn.draft.work_day = found.meeting.kind == MeetingKind.WORK_DAY.value
+    turn.draft.last_day = period.planned_end if period else None
+    return await _calendar(turn)
+
+
+async def on_day(turn: Turn[Managing]) -> int:
+    meeting_id, draft = _chosen(turn, 1), turn.draft
+    pressed = await calendar_press(turn, f"mmcal{meeting_id}")
+    if pressed is None:
+        return DAY
+    action, value = pressed
+    if action == "month":
+        return await _calendar(turn, value)
+    # The same rules as booking: not in the past, inside the service period, and a
+    # work-activity day on a working day, ending by 17.00.
+    today = turn.services.now().astimezone(turn.services.settings.tz).date()
+    if value < today or (draft.last_day is not None and value > draft.last_day):
+        raise turn.refused("meeting: day not offered")
+    if draft.work_day and not is_working_day(value):
+        await turn.alert(turn.t("Work-activity days are on working days."))
+        return DAY
+    draft.day = value
+    latest = time(13, 0) if draft.work_day else time(21, 0)
+    markup = time_keyboard(prefix=f"mmtm{meeting_id}", end=latest, language=turn.person.language)
+    await turn.show(turn.t("{day}: what time?", day=show_date(value, turn.person.language)), markup)
+    return TIME
+
+
+async def on_time(turn: Turn[Managing]) -> int:
+    meeting_id, draft, services = _chosen(turn, 1), turn.draft, turn.services
+    if draft.day is None:
+        raise turn.refused("meeting: no day chosen")
+    try:
+        chosen = parse_time(turn.group(0), f"mmtm{meeting_id}")
+    except ValueError as error:
+        raise turn.refused("meeting: not a time") from error
+    tz = services.settings.tz
+    new_start = datetime.combine(draft.day, chosen, tzinfo=tz)
+    now = services.now()
+    if new_start <= now:
+        raise turn.refused("meeting: time passed")
+    count = await services.db.run(
+        actions.move,
+        turn.person,
+        meeting_id,
+        new_start,
+        series=draft.series,
+        now=now,
+        tz=tz,
+        quiet=services.settings.quiet_window,
+    )
+    return await _done(
+        turn,
+        count,
+        turn.t.plural(
             "Moved {n} meeting. Everyone concerned is told.",
             "Moved {n} meetings. Everyone concerned is told.",
             count,
         ),
-        None,
     )
 
 
+async def outside(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A meeting's button with no change of meetings open (left, timed out, or forged):
+    refused; a press on another coach's meeting is audited as such."""
+    person = await person_of_role(update, context, Role.COACH)
+    assert context.matches  # the pattern: the action, the meeting id
+    turn = Turn(update, context, person, Managing(), context.matches[0])
+    await _own(turn, int(turn.group(2)))
+    raise turn.refused("meeting: no change open")
+
+
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
-    """This module's handlers, in the order they are tried."""
-    return [CallbackQueryHandler(on_button, pattern=r"^mm")]
+    """Fresh handler objects for each Application: a conversation's state belongs to
+    one running bot, never shared between two (tests, the console)."""
+    return [
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(on_list, pattern=r"^mm:list$")],
+            states={
+                LIST: [FLOW.button(r"^mm:m:(\d{1,12})$", on_meeting)],
+                MEETING: [
+                    FLOW.button(r"^mm:(mv|mvs):(\d{1,12})$", on_move),
+                    FLOW.button(r"^mm:(x|xs):(\d{1,12})$", on_cancel),
+                ],
+                DAY: [FLOW.button(r"^mmcal(\d{1,12}):(?:n|d:[\d-]{10}|m:[\d-]{7})$", on_day)],
+                TIME: [FLOW.button(r"^mmtm(\d{1,12}):t:\d{4}$", on_time)],
+            },
+            # The agenda's "by day / by client" (handlers/meetings.py) is not this
+            # conversation's: pressing it means the coach has moved on.
+            fallbacks=[CommandHandler("cancel", FLOW.stop), stale_buttons("mm(?!:by)")],
+            allow_reentry=True,
+            conversation_timeout=3600,
+            name="manage_meetings",
+        ),
+        CallbackQueryHandler(outside, pattern=ACTION),
+    ]

@@ -1,8 +1,10 @@
-"""Meeting cards and lists: the client's answers, calendar files, and /meetings for all."""
+"""Meeting cards and lists: the client's answers, calendar files, /meetings for all, and
+what the meetings' conversations share (a press on the month calendar, a meeting's time)."""
 
 from __future__ import annotations
 
-import re
+from datetime import date
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
@@ -17,39 +19,52 @@ from telegram.ext import (
 )
 
 from bot.access import (
+    Refused,
     acting_person,
     for_roles,
+    person_of_role,
     pressing_person,
-    refuse_button,
     reply,
     t_for,
 )
+from bot.meetings import actions
 from bot.meetings.ics import ics_filename, meeting_ics
-from bot.meetings.notices import KIND_NAMES, NO_PLACE
+from bot.meetings.keyboards import parse_calendar
+from bot.meetings.notices import KIND_NAMES, NO_PLACE, card_answer
 from bot.services import services_of
+from handlers.ui import Turn, show
 from messages.formatting import show_clock, show_date, show_time
-from messages.i18n import N_, Translator, translator
-from messages.render import at
-from storage import meetings, outbox
+from messages.i18n import Translator, translator
+from storage import meetings
 from storage.meetings import MeetingView
-from storage.models import ClientResponse, MeetingKind, MeetingStatus, Person, Priority, Role
+from storage.models import ClientResponse, MeetingKind, MeetingStatus, Person, Role
 
-ANSWER = re.compile(r"^mt:(\d{1,12}):(yes|other|ics)$")
 NOTE_MAX = 500
 WAITING_NOTE = 1
+NOTE_FOR = "meeting_note_for"
+REGROUP = r"^mm:by(day|client)$"
 
-TOLD_COACH = {
-    ClientResponse.CONFIRMED: N_("{client} will come to the meeting on {when}."),
-    ClientResponse.OTHER_TIME: N_(
-        "{client} asks for another time for the meeting on {when}. Their words: {note}"
-    ),
-}
 ANSWER_MARKS = {
     ClientResponse.NONE.value: "",
     ClientResponse.CONFIRMED.value: "✅ ",
     ClientResponse.DECLINED.value: "❌ ",
     ClientResponse.OTHER_TIME.value: "❓ ",
 }
+
+
+async def calendar_press(turn: Turn[Any], prefix: str) -> tuple[str, date] | None:
+    """A press on a month calendar (bot.meetings.keyboards) in a conversation: ("day" or
+    "month", the date), or None for a blank button (answered: nothing to do). Forged
+    data is refused."""
+    try:
+        action, value = parse_calendar(turn.group(0), prefix)
+    except ValueError as error:
+        raise turn.refused("not a day of the calendar") from error
+    if value is None:
+        assert turn.update.callback_query is not None
+        await turn.update.callback_query.answer()
+        return None
+    return action, value
 
 
 def when_text(found: MeetingView, language: str, tz) -> str:  # type: ignore[no-untyped-def]
@@ -61,87 +76,92 @@ def when_text(found: MeetingView, language: str, tz) -> str:  # type: ignore[no-
     )
 
 
-async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    """A press on a meeting card: come, another time, or the calendar file.
-
-    "I can't come" is an absence notice: handlers/absence.py takes that button.
-    """
-    query = update.callback_query
-    assert query is not None
+# --- the card's buttons ("I can't come" is an absence notice: handlers/absence.py) ------
+async def _card(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[Person, MeetingView] | None:
+    """The presser and the card's meeting, which they may see (another's is audited and
+    refused); None for a stranger, who is told how to join."""
     person = await pressing_person(update, context)
     if person is None:
-        return ConversationHandler.END
-    t = translator(person.language)
-    match = ANSWER.match(query.data or "")
-    if match is None:
-        await refuse_button(update, context, person)
-        return ConversationHandler.END
-    meeting_id, action = int(match.group(1)), match.group(2)
+        return None
+    assert context.matches  # the handlers' patterns: the meeting id first
     services = services_of(context)
-    found = await services.db.run(meetings.for_viewer, meeting_id, person)
+    found = await services.db.run(meetings.for_viewer, int(context.matches[0].group(1)), person)
     if found is None:
-        await refuse_button(update, context, person)
-        return ConversationHandler.END
-    if action == "ics":
-        await _send_calendar_file(update, context, found, person)
-        return ConversationHandler.END
+        raise Refused(person, "meeting: not theirs")
+    return person, found
+
+
+async def _answerable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> MeetingView | None:
+    """The client's own meeting that can still be answered on this card; a cancelled or
+    finished one is said so, and None. A card that a move replaced is stale."""
+    card = await _card(update, context)
+    if card is None:
+        return None
+    person, found = card
     if person.id != found.meeting.client_id:
-        await refuse_button(update, context, person)
-        return ConversationHandler.END
+        raise Refused(person, "meeting: not the client")
+    t = translator(person.language)
+    query = update.callback_query
+    assert query is not None
     if found.meeting.status == MeetingStatus.CANCELLED.value:
         await query.answer(t("This meeting is cancelled."), show_alert=True)
-        return ConversationHandler.END
-    if found.meeting.ends_at <= services.now():
+        return None
+    if found.meeting.ends_at <= services_of(context).now():
         await query.answer(t("This meeting is already over."), show_alert=True)
+        return None
+    sequence = context.matches[0].group(2) if context.matches else None
+    if sequence is not None and int(sequence) != found.meeting.sequence:
+        raise Refused(person, "meeting: an older card")
+    return found
+
+
+async def on_come(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """'I'll come': the coach is told."""
+    found = await _answerable(update, context)
+    if found is not None:
+        assert found.meeting.id is not None
+        await _record(update, context, found.client, found.meeting.id, ClientResponse.CONFIRMED)
+    return ConversationHandler.END
+
+
+async def on_other_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """'Ask for another time': the client's words are asked for next."""
+    found = await _answerable(update, context)
+    if found is None:
         return ConversationHandler.END
-    if action == "other":
-        context.user_data["meeting_note_for"] = meeting_id  # type: ignore[index]
-        await reply(
-            update,
-            t("Which times would suit you? Write it in a few words. (/cancel to stop)"),
-        )
-        return WAITING_NOTE
-    await _record(update, context, person, meeting_id, ClientResponse.CONFIRMED, None)
+    assert context.user_data is not None
+    context.user_data[NOTE_FOR] = found.meeting.id
+    t = translator(found.client.language)
+    await reply(update, t("Which times would suit you? Write it in a few words. (/cancel to stop)"))
+    return WAITING_NOTE
+
+
+async def on_calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """'Add to calendar' (or remove): the .ics file, for anyone who may see the meeting."""
+    card = await _card(update, context)
+    if card is not None:
+        await _send_calendar_file(update, context, card[1], card[0])
     return ConversationHandler.END
 
 
 async def _record(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    person: Person,
+    client: Person,
     meeting_id: int,
     response: ClientResponse,
-    note: str | None,
+    note: str | None = None,
 ) -> None:
     services = services_of(context)
-    t = translator(person.language)
-
-    def save(session):  # type: ignore[no-untyped-def]
-        found = meetings.respond(session, meeting_id, person, response, note)
-        if found is None:
-            return None
-        outbox.schedule(
-            session,
-            recipient_id=found.meeting.coach_id,
-            kind="meeting-answer",
-            message=TOLD_COACH[response],
-            params={
-                "client": found.client.display_name,
-                "when": at(found.meeting.starts_at),
-                "note": note or "",
-            },
-            key=f"meeting:{meeting_id}:answer:{response.value}:{services.now().isoformat()}",
-            due_at=services.now(),
-            priority=Priority.NOTICE,
-            object_ref=f"meeting:{meeting_id}",
-        )
-        return found
-
-    found = await services.db.run(save)
-    services.wake_outbox()
+    found = await services.db.run(
+        actions.answer, client, meeting_id, response, note, now=services.now()
+    )
     if found is None:
-        await reply(update, t("This button is no longer valid."))
-        return
+        raise Refused(client, "meeting: not the client's")
+    services.wake_outbox()
+    t = translator(client.language)
     thanks = {
         ClientResponse.CONFIRMED: t("Thank you! Your coach knows you will come."),
         ClientResponse.OTHER_TIME: t("Thank you! I sent your message to your coach."),
@@ -151,7 +171,7 @@ async def _record(
 
 async def receive_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     person = await acting_person(update, context)
-    meeting_id = context.user_data.pop("meeting_note_for", None)  # type: ignore[union-attr]
+    meeting_id = context.user_data.pop(NOTE_FOR, None)  # type: ignore[union-attr]
     if person is None or meeting_id is None or update.effective_message is None:
         return ConversationHandler.END
     note = (update.effective_message.text or "").strip()[:NOTE_MAX]
@@ -160,7 +180,7 @@ async def receive_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 
 async def stop_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("meeting_note_for", None)  # type: ignore[union-attr]
+    context.user_data.pop(NOTE_FOR, None)  # type: ignore[union-attr]
     person = await acting_person(update, context)
     await reply(update, t_for(update, context, person)("Stopped. Nothing was sent."))
     return ConversationHandler.END
@@ -279,13 +299,26 @@ async def meetings_view(
     return "\n".join(lines), keyboard
 
 
+async def regroup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The coach's agenda by day or by client, redrawn on the same message."""
+    person = await person_of_role(update, context, Role.COACH)
+    by = context.matches[0].group(1) if context.matches else "day"
+    text, keyboard = await meetings_view(context, person, by_client=by == "client")
+    await show(update, text, keyboard)
+
+
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application: a conversation's state belongs to
     one running bot, never shared between two (tests, the console)."""
     return [
         ConversationHandler(
-            # "mt:<id>:no" starts an absence notice (handlers/absence.py).
-            entry_points=[CallbackQueryHandler(answer_button, pattern=r"^mt:(?!\d{1,12}:no$)")],
+            # One handler per card button; "mt:<id>:no" starts an absence notice
+            # (handlers/absence.py).
+            entry_points=[
+                CallbackQueryHandler(on_come, pattern=card_answer("yes")),
+                CallbackQueryHandler(on_other_time, pattern=card_answer("other")),
+                CallbackQueryHandler(on_calendar, pattern=r"^mt:(\d{1,12}):ics$"),
+            ],
             states={
                 WAITING_NOTE: [
                     CommandHandler("cancel", stop_note),
@@ -298,6 +331,8 @@ def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[typ
             per_user=True,
             allow_reentry=True,
             conversation_timeout=3600,
+            name="meeting_card",
         ),
         CommandHandler("meetings", list_meetings, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(regroup, pattern=REGROUP),
     ]

@@ -9,12 +9,32 @@ from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes,
 
 from bot.access import acting_person, reply, t_for, tell_stranger
 from bot.menus import set_person_menu
+from bot.onboarding import actions as onboarding
+from bot.onboarding.actions import RedeemOutcome
 from bot.services import services_of
 from handlers.help import help_text
-from messages.i18n import translator
-from storage import invites
-from storage.invites import RedeemOutcome
+from messages.i18n import N_, translator
 from storage.models import Person
+
+JOINED = (RedeemOutcome.LINKED, RedeemOutcome.ALREADY_LINKED)
+NOT_FOUND = N_(
+    "I could not find this invite. Please check that you opened the whole "
+    "link, or ask your coach for a new one."
+)
+REFUSALS = {
+    RedeemOutcome.ACCOUNT_TAKEN: N_(
+        "This Telegram account is already connected to Coachbot for someone else. "
+        "One account can be connected to one person only. "
+        "Please ask your coach or the provider for help."
+    ),
+    RedeemOutcome.USED: N_(
+        "This invite link has already been used. Each link works only once. "
+        "Please ask your coach for a new link."
+    ),
+    RedeemOutcome.EXPIRED: N_(
+        "This invite link has expired. Please ask your coach for a new link."
+    ),
+}
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -31,57 +51,27 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
 
     services = services_of(context)
-    result = await services.db.run(invites.redeem, code, user.id, now=services.now())
+    result = await services.db.run(onboarding.redeem, code, user.id, now=services.now())
+    if result.outcome in JOINED:
+        assert result.person is not None
+        services.wake_outbox()  # cards and reminders that waited for them go now
+        await set_person_menu(context.bot, result.person)
+        returning = result.outcome is RedeemOutcome.ALREADY_LINKED
+        await reply(update, welcome(result.person, returning=returning))
+        return
     t = t_for(update, context, person)
-    match result.outcome:
-        case RedeemOutcome.LINKED | RedeemOutcome.ALREADY_LINKED:
-            assert result.person is not None
-            linked = result.person
-            services.wake_outbox()  # cards and reminders that waited for them go now
-            await set_person_menu(context.bot, linked)
-            await reply(
-                update, welcome(linked, returning=result.outcome is RedeemOutcome.ALREADY_LINKED)
-            )
-        case RedeemOutcome.ACCOUNT_TAKEN:
-            await reply(
-                update,
-                t(
-                    "This Telegram account is already connected to Coachbot for someone else. "
-                    "One account can be connected to one person only. "
-                    "Please ask your coach or the provider for help."
-                ),
-            )
-        case RedeemOutcome.USED:
-            await reply(
-                update,
-                t(
-                    "This invite link has already been used. Each link works only once. "
-                    "Please ask your coach for a new link."
-                ),
-            )
-        case RedeemOutcome.EXPIRED:
-            await reply(
-                update,
-                t("This invite link has expired. Please ask your coach for a new link."),
-            )
-        case RedeemOutcome.SLOWED:
-            minutes = max(1, math.ceil(result.wait.total_seconds() / 60))
-            await reply(
-                update,
-                t.plural(
-                    "Too many attempts. Please wait {n} minute and try again.",
-                    "Too many attempts. Please wait {n} minutes and try again.",
-                    minutes,
-                ),
-            )
-        case _:
-            await reply(
-                update,
-                t(
-                    "I could not find this invite. Please check that you opened the whole "
-                    "link, or ask your coach for a new one."
-                ),
-            )
+    if result.outcome is RedeemOutcome.SLOWED:
+        minutes = max(1, math.ceil(result.wait.total_seconds() / 60))
+        await reply(
+            update,
+            t.plural(
+                "Too many attempts. Please wait {n} minute and try again.",
+                "Too many attempts. Please wait {n} minutes and try again.",
+                minutes,
+            ),
+        )
+        return
+    await reply(update, t(REFUSALS.get(result.outcome, NOT_FOUND)))
 
 
 def welcome(person: Person, *, returning: bool) -> str:

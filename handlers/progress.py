@@ -2,6 +2,9 @@
 
 A client gets their own; a coach chooses one of their clients (`pg:<client id>`, checked
 again on the press). The chart is drawn in a worker thread, in the viewer's language.
+The coach's choice is a step, taken on this run's picker only: an earlier picker (the
+command given again), one whose choice is made, or one the coach has moved on from
+(another command) is answered "no longer valid".
 """
 
 from __future__ import annotations
@@ -13,21 +16,21 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from telegram.ext import (
     Application,
     BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
-    filters,
+    ConversationHandler,
 )
 
-from bot.access import acting_person, for_roles, refuse_button, reply
+from bot.access import reply
 from bot.goals import texts as goal_texts
 from bot.goals.progress import GoalSeries, Point, render_progress
 from bot.rules.goals import GoalStatus
 from bot.services import services_of
+from handlers.ui import Flow, Steps, Turn, stale_buttons
 from messages.i18n import translator
 from storage import goals, people
 from storage.models import Person, Role
 
+PICK = 0
 PER_PICTURE = 4  # 4 panels: 1080 × 2010 px
 MAX_PICTURES = 3
 
@@ -81,36 +84,44 @@ async def send_chart(
         await chat.send_photo(InputFile(png, filename="progress.png"), caption=caption + part)
 
 
-@for_roles(Role.COACH, Role.CLIENT, command="progress")
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
+FLOW = Flow(key="progress", draft=Steps, roles=(Role.COACH, Role.CLIENT), prefix="pg")
+
+
+async def _begin(turn: Turn[Steps]) -> int:
+    person = turn.person
     assert person.id is not None
     if person.role == Role.CLIENT.value:
-        await send_chart(update, context, person, person.id)
-        return
-    t = translator(person.language)
-    clients = await services_of(context).db.run(people.clients_of, person)
+        await send_chart(turn.update, turn.context, person, person.id)
+        return FLOW.end(turn.context)
+    clients = await turn.services.db.run(people.clients_of, person)
     if not clients:
-        await reply(update, t("You have no clients yet."))
-        return
+        await reply(turn.update, turn.t("You have no clients yet."))
+        return FLOW.end(turn.context)
     rows = [[InlineKeyboardButton(c.display_name, callback_data=f"pg:{c.id}")] for c in clients]
-    await reply(update, t("Progress chart: which client?"), reply_markup=InlineKeyboardMarkup(rows))
+    await turn.show(turn.t("Progress chart: which client?"), InlineKeyboardMarkup(rows))
+    return PICK
 
 
-async def chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
+async def chosen(turn: Turn[Steps]) -> int:
+    """A client chosen on this run's picker (checked again: the coach's own client)."""
+    if turn.person.role != Role.COACH.value:
+        raise turn.refused("progress: a coach's button")
+    query = turn.update.callback_query
     assert query is not None
-    person = await acting_person(update, context)
-    data = query.data or ""
-    if person is None or person.role != Role.COACH.value or not data[3:].isdigit():
-        await refuse_button(update, context, person)
-        return
     await query.answer()
-    await send_chart(update, context, person, int(data[3:]))
+    await send_chart(turn.update, turn.context, turn.person, int(turn.group(1)))
+    return FLOW.end(turn.context)
 
 
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """This module's handlers, in the order they are tried."""
     return [
-        CommandHandler("progress", start, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(chosen, pattern=r"^pg:"),
+        ConversationHandler(
+            entry_points=[FLOW.command("progress", _begin)],
+            states={PICK: [FLOW.button(r"^pg:(\d{1,12})$", chosen)]},
+            fallbacks=[stale_buttons("pg:")],
+            allow_reentry=True,
+            conversation_timeout=3600,
+            name="progress",
+        )
     ]

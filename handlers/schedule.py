@@ -3,7 +3,9 @@
 client → kind → date → start time → duration → place → repeat → summary → confirm.
 Back and cancel work at every step; text where a button is expected gets a hint.
 Everything chosen so far lives in user_data under one key, and every step re-checks
-that the client is still the coach's own.
+that the client is still the coach's own. Each step takes only its own buttons (pressed
+on this run's message); any other "sc" button is answered "no longer valid". The booking
+itself is bot.meetings.actions.book.
 """
 
 from __future__ import annotations
@@ -11,31 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import Application, BaseHandler, ConversationHandler
 
-from bot.access import acting_person, for_roles, refuse_button, reply
-from bot.meetings.keyboards import month_calendar, parse_calendar, parse_time, time_keyboard
-from bot.meetings.notices import KIND_NAMES, NO_PLACE, booked
+from bot.meetings import actions
+from bot.meetings.keyboards import month_calendar, parse_time, time_keyboard
+from bot.meetings.notices import KIND_NAMES, NO_PLACE
 from bot.rules.calendar import is_working_day
-from bot.services import services_of
-from handlers.ui import acting_coach, entry, nav_row, show
+from handlers.meetings import calendar_press
+from handlers.ui import Flow, Steps, Turn, choose_with_buttons, nav_row, own_client, stale_buttons
 from messages.formatting import show_date, show_time
-from messages.i18n import N_, Translator, translator
-from storage import meetings, people
+from messages.i18n import N_, Translator
+from storage import meetings
 from storage.meetings import MeetingError
 from storage.models import MeetingKind, Person, Role
 
-KEY = "schedule"
 CLIENT, KIND, DATE, TIME, DURATION, PLACE, REPEAT, WEEKDAYS, COUNT, CONFIRM = range(10)
 DURATIONS = (30, 45, 60, 90, 120)
 WORK_DAY_HOURS = (4, 6)
@@ -43,10 +35,11 @@ WORK_DAY_WINDOW = (time(8, 0), time(17, 0))
 COUNTS = (2, 4, 6, 8, 10, 12)
 PLACE_MAX = 300
 WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+KINDS = "|".join(kind.value for kind in MeetingKind)
 
 
 @dataclass
-class Draft:
+class Draft(Steps):
     client_id: int | None = None
     client_name: str = ""
     period_start: date | None = None
@@ -59,30 +52,23 @@ class Draft:
     weekdays: set[int] = field(default_factory=set)
     count: int = 1
     overlap_ok: bool = False
-    history: list[int] = field(default_factory=list)
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> Draft:
-    data = context.user_data
-    assert data is not None
-    if KEY not in data:
-        data[KEY] = Draft()
-    return data[KEY]  # type: ignore[no-any-return]
-
-
-def _nav(t: Translator, *, back: bool = True) -> list[InlineKeyboardButton]:
-    return nav_row(t, "sc", back=back)
+FLOW = Flow(
+    key="schedule",
+    draft=Draft,
+    roles=(Role.COACH,),
+    prefix="sc",
+    stopped=N_("Cancelled. Nothing was booked."),
+)
 
 
 def _with_nav(
     markup: InlineKeyboardMarkup, t: Translator, back: bool = True
 ) -> InlineKeyboardMarkup:
     rows = [list(row) for row in markup.inline_keyboard]
-    rows.append(_nav(t, back=back))
+    rows.append(nav_row(t, "sc", back=back))
     return InlineKeyboardMarkup(rows)
-
-
-_show = show
 
 
 def starts(draft: Draft, tz) -> list[datetime]:  # type: ignore[no-untyped-def]
@@ -101,41 +87,42 @@ def starts(draft: Draft, tz) -> list[datetime]:  # type: ignore[no-untyped-def]
     return found
 
 
+def _allowed_minutes(draft: Draft, today: date) -> list[int]:
+    """A work-activity day is 4 or 6 hours and ends by 17.00; other meetings any length."""
+    if draft.kind is not MeetingKind.WORK_DAY:
+        return list(DURATIONS)
+    assert draft.start is not None
+    return [
+        h * 60
+        for h in WORK_DAY_HOURS
+        if datetime.combine(today, draft.start) + timedelta(hours=h)
+        <= datetime.combine(today, WORK_DAY_WINDOW[1])
+    ]
+
+
 # --- each step's question ------------------------------------------------------------
-async def ask(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, state: int
-) -> int:
-    draft = _draft(context)
-    t = translator(person.language)
-    services = services_of(context)
+async def ask(turn: Turn[Draft], state: int, *, notice: str | None = None) -> int:
+    """Show step `state`'s question on the conversation's message. `notice`: why this
+    step is asked again (an alert on the press)."""
+    t, draft, person, services = turn.t, turn.draft, turn.person, turn.services
     tz = services.settings.tz
     today = services.now().astimezone(tz).date()
+    text: str
+    markup = InlineKeyboardMarkup([])
     if state == CLIENT:
-        clients = await services.db.run(people.clients_of, person)
-        if not clients:
-            await _show(update, t("You have no clients yet."), None)
-            return ConversationHandler.END
-        rows = [
-            [InlineKeyboardButton(c.display_name, callback_data=f"sc:c:{c.id}")] for c in clients
-        ]
-        await _show(
-            update,
-            t("Book a meeting. Who with?"),
-            _with_nav(InlineKeyboardMarkup(rows), t, back=False),
-        )
-    elif state == KIND:
-        rows = [
-            [InlineKeyboardButton(t(KIND_NAMES[k]), callback_data=f"sc:k:{k.value}")]
-            for k in MeetingKind
-        ]
-        await _show(
-            update,
-            t("{client}: what kind of meeting?", client=draft.client_name),
-            _with_nav(InlineKeyboardMarkup(rows), t),
+        return await FLOW.ask_client(turn, t("Book a meeting. Who with?"), CLIENT)
+    if state == KIND:
+        text = t("{client}: what kind of meeting?", client=draft.client_name)
+        markup = InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(t(KIND_NAMES[k]), callback_data=f"sc:k:{k.value}")]
+                for k in MeetingKind
+            ]
         )
     elif state == DATE:
         first = max(today, draft.period_start or today)
         month = draft.day or first
+        text = t("Which day? (* weekend or holiday)")
         markup = month_calendar(
             month.year,
             month.month,
@@ -144,49 +131,40 @@ async def ask(
             prefix="sccal",
             last_day=draft.period_end,
         )
-        await _show(update, t("Which day? (* weekend or holiday)"), _with_nav(markup, t))
     elif state == TIME:
-        assert draft.kind is not None
+        assert draft.kind is not None and draft.day is not None
         latest = time(21, 0)
         if draft.kind is MeetingKind.WORK_DAY:
             latest = time(17 - WORK_DAY_HOURS[0], 0)
+        text = t("{day}: what time does it start?", day=show_date(draft.day, person.language))
         markup = time_keyboard(
             prefix="sctm", start=time(8, 0), end=latest, step_minutes=30, language=person.language
         )
-        assert draft.day is not None
-        question = t("{day}: what time does it start?", day=show_date(draft.day, person.language))
-        await _show(update, question, _with_nav(markup, t))
     elif state == DURATION:
-        assert draft.kind is not None and draft.start is not None
-        if draft.kind is MeetingKind.WORK_DAY:
-            options = [
-                h * 60
-                for h in WORK_DAY_HOURS
-                if datetime.combine(today, draft.start) + timedelta(hours=h)
-                <= datetime.combine(today, WORK_DAY_WINDOW[1])
-            ]
-        else:
-            options = list(DURATIONS)
+        options = _allowed_minutes(draft, today)
         if not options:
             text = t("A work-activity day must end by 17.00. Choose an earlier start.")
-            await _show(update, text, _with_nav(InlineKeyboardMarkup([]), t))
-            return DURATION
-        row = [InlineKeyboardButton(_minutes(m, t), callback_data=f"sc:du:{m}") for m in options]
-        await _show(update, t("How long?"), _with_nav(InlineKeyboardMarkup([row]), t))
+        else:
+            text = t("How long?")
+            row = [
+                InlineKeyboardButton(_minutes(m, t), callback_data=f"sc:du:{m}") for m in options
+            ]
+            markup = InlineKeyboardMarkup([row])
     elif state == PLACE:
+        text = t("Where? Write the address or the video link.")
         markup = InlineKeyboardMarkup(
             [[InlineKeyboardButton(t("Decide later"), callback_data="sc:pl:none")]]
         )
-        await _show(update, t("Where? Write the address or the video link."), _with_nav(markup, t))
     elif state == REPEAT:
+        text = t("Does it repeat?")
         markup = InlineKeyboardMarkup(
             [
                 [InlineKeyboardButton(t("Only once"), callback_data="sc:rp:none")],
                 [InlineKeyboardButton(t("Every week"), callback_data="sc:rp:weekly")],
             ]
         )
-        await _show(update, t("Does it repeat?"), _with_nav(markup, t))
     elif state == WEEKDAYS:
+        text = t("On which weekdays?")
         row = [
             InlineKeyboardButton(
                 ("✓ " if i in draft.weekdays else "") + t(WEEKDAY_NAMES[i]),
@@ -195,24 +173,20 @@ async def ask(
             for i in range(5)
         ]
         done = [InlineKeyboardButton(t("Done"), callback_data="sc:wd:done")]
-        await _show(
-            update, t("On which weekdays?"), _with_nav(InlineKeyboardMarkup([row, done]), t)
-        )
+        markup = InlineKeyboardMarkup([row, done])
     elif state == COUNT:
+        text = t("How many meetings in all?")
         row = [InlineKeyboardButton(str(n), callback_data=f"sc:rc:{n}") for n in COUNTS]
         rows = [row[:3], row[3:]]
         if draft.period_end:
             rows.append(
                 [InlineKeyboardButton(t("Until the period ends"), callback_data="sc:rc:end")]
             )
-        await _show(
-            update, t("How many meetings in all?"), _with_nav(InlineKeyboardMarkup(rows), t)
-        )
-    elif state == CONFIRM:
-        return await _confirm(update, context, person)
-    if not draft.history or draft.history[-1] != state:
-        draft.history.append(state)
-    return state
+        markup = InlineKeyboardMarkup(rows)
+    else:
+        return await _confirm(turn)
+    await turn.show(text, _with_nav(markup, t), notice=notice, alert=True)
+    return draft.reach(state)
 
 
 def _local(instant: datetime, person: Person) -> str:
@@ -225,15 +199,13 @@ def _minutes(minutes: int, t: Translator) -> str:
     return t("{n} min", n=minutes)
 
 
-async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    draft = _draft(context)
-    t = translator(person.language)
-    services = services_of(context)
+async def _confirm(turn: Turn[Draft]) -> int:
+    t, draft, person, services = turn.t, turn.draft, turn.person, turn.services
     tz = services.settings.tz
     times = starts(draft, tz)
     if not times:
-        await _show(update, t("No meeting fits in the service period. Choose another day."), None)
-        return await ask(update, context, person, DATE)
+        notice = t("No meeting fits in the service period. Choose another day.")
+        return await ask(turn, DATE, notice=notice)
     assert draft.minutes is not None and draft.kind is not None
     duration = timedelta(minutes=draft.minutes)
     warnings = []
@@ -267,236 +239,199 @@ async def _confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, person: P
     lines.append(t("Place: {place}", place=draft.place or t(NO_PLACE)))
     lines += warnings
     markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("✔ " + t("Book"), callback_data="sc:ok")], _nav(t)]
+        [[InlineKeyboardButton("✔ " + t("Book"), callback_data="sc:ok")], nav_row(t, "sc")]
     )
-    await _show(update, "\n".join(lines), markup)
-    if not draft.history or draft.history[-1] != CONFIRM:
-        draft.history.append(CONFIRM)
-    return CONFIRM
+    await turn.show("\n".join(lines), markup)
+    return draft.reach(CONFIRM)
 
 
-# --- entry and steps -----------------------------------------------------------------
-@for_roles(Role.COACH, command="schedule")
-async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    assert context.user_data is not None
-    context.user_data[KEY] = Draft()
-    return await ask(update, context, person, CLIENT)
+# --- the steps ---------------------------------------------------------------------------
+async def _begin(turn: Turn[Draft]) -> int:
+    return await ask(turn, CLIENT)
 
 
-start = entry(_begin)
-_coach = acting_coach
+async def on_client(turn: Turn[Draft]) -> int:
+    client = await own_client(turn)
+    if client.program_key is None:
+        await turn.alert(
+            turn.t(
+                "{client} has no service period. Ask the admin to add one.",
+                client=client.display_name,
+            )
+        )
+        return CLIENT
+    draft = turn.draft
+    draft.client_id, draft.client_name = client.id, client.display_name
+    draft.period_start, draft.period_end = client.start_date, client.planned_end
+    return await ask(turn, KIND)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    query = update.callback_query
-    assert query is not None
-    person = await _coach(update, context)
-    if person is None:
-        return ConversationHandler.END
-    t = translator(person.language)
-    draft = _draft(context)
-    data = query.data or ""
-    services = services_of(context)
-    tz = services.settings.tz
-    now_local = services.now().astimezone(tz)
+async def on_kind(turn: Turn[Draft]) -> int:
+    turn.draft.kind = MeetingKind(turn.group(1))
+    return await ask(turn, DATE)
+
+
+async def on_day(turn: Turn[Draft]) -> int:
+    pressed = await calendar_press(turn, "sccal")
+    if pressed is None:
+        return DATE
+    action, value = pressed
+    draft = turn.draft
+    if action == "month":
+        draft.day = value
+        return await ask(turn, DATE)
+    today = turn.services.now().astimezone(turn.services.settings.tz).date()
+    first = max(today, draft.period_start or today)
+    if value < first or (draft.period_end and value > draft.period_end):
+        await turn.alert(turn.t("That day is outside the service period."))
+        return DATE
+    if draft.kind is MeetingKind.WORK_DAY and not is_working_day(value):
+        await turn.alert(turn.t("Work-activity days are on working days."))
+        return DATE
+    draft.day = value
+    return await ask(turn, TIME)
+
+
+async def on_time(turn: Turn[Draft]) -> int:
     try:
-        if data == "sc:cancel":
-            context.user_data.pop(KEY, None)  # type: ignore[union-attr]
-            await _show(update, t("Cancelled. Nothing was booked."), None)
-            return ConversationHandler.END
-        if data == "sc:back":
-            if len(draft.history) > 1:
-                draft.history.pop()
-            return await ask(
-                update, context, person, draft.history[-1] if draft.history else CLIENT
-            )
-        if data.startswith("sc:c:"):
-            client_id = int(data.removeprefix("sc:c:"))
-            summaries = await services.db.run(people.clients_of, person)
-            mine = next((c for c in summaries if c.id == client_id), None)
-            if mine is None:
-                raise ValueError("not the coach's client")
-            if mine.program_key is None:
-                await query.answer(
-                    t(
-                        "{client} has no service period. Ask the admin to add one.",
-                        client=mine.display_name,
-                    ),
-                    show_alert=True,
-                )
-                return CLIENT
-            draft.client_id, draft.client_name = mine.id, mine.display_name
-            draft.period_start, draft.period_end = mine.start_date, mine.planned_end
-            return await ask(update, context, person, KIND)
-        if data.startswith("sc:k:"):
-            draft.kind = MeetingKind(data.removeprefix("sc:k:"))
-            return await ask(update, context, person, DATE)
-        if data.startswith("sccal:"):
-            action, value = parse_calendar(data, "sccal")
-            if action == "noop":
-                await query.answer()
-                return DATE
-            if action == "month":
-                assert value is not None
-                draft.day = value
-                return await ask(update, context, person, DATE)
-            assert value is not None
-            first = max(now_local.date(), draft.period_start or now_local.date())
-            if value < first or (draft.period_end and value > draft.period_end):
-                await query.answer(t("That day is outside the service period."), show_alert=True)
-                return DATE
-            if draft.kind is MeetingKind.WORK_DAY and not is_working_day(value):
-                await query.answer(t("Work-activity days are on working days."), show_alert=True)
-                return DATE
-            draft.day = value
-            return await ask(update, context, person, TIME)
-        if data.startswith("sctm:"):
-            chosen = parse_time(data, "sctm")
-            assert draft.day is not None
-            if datetime.combine(draft.day, chosen, tzinfo=tz) <= services.now():
-                await query.answer(t("That time has already passed."), show_alert=True)
-                return TIME
-            draft.start = chosen
-            return await ask(update, context, person, DURATION)
-        if data.startswith("sc:du:"):
-            minutes = int(data.removeprefix("sc:du:"))
-            allowed = (
-                [h * 60 for h in WORK_DAY_HOURS]
-                if draft.kind is MeetingKind.WORK_DAY
-                else DURATIONS
-            )
-            if minutes not in allowed:
-                raise ValueError("duration")
-            draft.minutes = minutes
-            return await ask(update, context, person, PLACE)
-        if data == "sc:pl:none":
-            draft.place = None
-            return await ask(update, context, person, REPEAT)
-        if data == "sc:rp:none":
-            draft.count, draft.weekdays = 1, set()
-            return await ask(update, context, person, CONFIRM)
-        if data == "sc:rp:weekly":
-            assert draft.day is not None
-            draft.weekdays = {draft.day.weekday()} if draft.day.weekday() < 5 else set()
-            return await ask(update, context, person, WEEKDAYS)
-        if data.startswith("sc:wd:"):
-            value = data.removeprefix("sc:wd:")
-            if value == "done":
-                if not draft.weekdays:
-                    await query.answer(t("Choose at least one weekday."), show_alert=True)
-                    return WEEKDAYS
-                return await ask(update, context, person, COUNT)
-            day = int(value)
-            if not 0 <= day <= 4:
-                raise ValueError("weekday")
-            draft.weekdays ^= {day}
-            return await ask(update, context, person, WEEKDAYS)
-        if data.startswith("sc:rc:"):
-            value = data.removeprefix("sc:rc:")
-            draft.count = 200 if value == "end" else int(value)
-            if value != "end" and draft.count not in COUNTS:
-                raise ValueError("count")
-            return await ask(update, context, person, CONFIRM)
-        if data == "sc:ok":
-            return await _book(update, context, person)
-    except (ValueError, KeyError):
-        pass
-    await _refuse(update, context, person)
-    return draft.history[-1] if draft.history else ConversationHandler.END
+        chosen = parse_time(turn.group(0), "sctm")
+    except ValueError as error:
+        raise turn.refused("schedule: not a time") from error
+    services, draft = turn.services, turn.draft
+    if draft.day is None:
+        raise turn.refused("schedule: no day")
+    if datetime.combine(draft.day, chosen, tzinfo=services.settings.tz) <= services.now():
+        await turn.alert(turn.t("That time has already passed."))
+        return TIME
+    draft.start = chosen
+    return await ask(turn, DURATION)
 
 
-async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
-    """A stale or forged button: a polite answer, and a line in the audit log."""
-    await refuse_button(update, context, person)
+async def on_duration(turn: Turn[Draft]) -> int:
+    minutes = int(turn.group(1))
+    work_day = turn.draft.kind is MeetingKind.WORK_DAY
+    if minutes not in ([h * 60 for h in WORK_DAY_HOURS] if work_day else DURATIONS):
+        raise turn.refused("schedule: duration")
+    turn.draft.minutes = minutes
+    return await ask(turn, PLACE)
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    person = await _coach(update, context)
-    if person is None:
-        return ConversationHandler.END
-    draft = _draft(context)
-    t = translator(person.language)
-    state = draft.history[-1] if draft.history else CLIENT
-    message = update.effective_message
-    if state == PLACE and message is not None and message.text:
-        place = " ".join(message.text.split())[:PLACE_MAX]
-        if place:
-            draft.place = place
-            return await ask(update, context, person, REPEAT)
-    await reply(update, t("Please choose with the buttons above, or /cancel to stop."))
-    return state
+async def on_no_place(turn: Turn[Draft]) -> int:
+    turn.draft.place = None
+    return await ask(turn, REPEAT)
 
 
-async def _book(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> int:
-    draft = _draft(context)
-    t = translator(person.language)
-    services = services_of(context)
+async def on_place(turn: Turn[Draft]) -> int:
+    message = turn.update.effective_message
+    place = " ".join((message.text or "").split())[:PLACE_MAX] if message else ""
+    if not place:
+        return await choose_with_buttons(turn.update, turn.context) or PLACE
+    turn.draft.place = place
+    return await ask(turn, REPEAT)
+
+
+async def on_once(turn: Turn[Draft]) -> int:
+    turn.draft.count, turn.draft.weekdays = 1, set()
+    return await ask(turn, CONFIRM)
+
+
+async def on_weekly(turn: Turn[Draft]) -> int:
+    day = turn.draft.day
+    if day is None:
+        raise turn.refused("schedule: no day")
+    turn.draft.weekdays = {day.weekday()} if day.weekday() < 5 else set()
+    return await ask(turn, WEEKDAYS)
+
+
+async def on_weekday(turn: Turn[Draft]) -> int:
+    turn.draft.weekdays ^= {int(turn.group(1))}
+    return await ask(turn, WEEKDAYS)
+
+
+async def on_weekdays_done(turn: Turn[Draft]) -> int:
+    if not turn.draft.weekdays:
+        await turn.alert(turn.t("Choose at least one weekday."))
+        return WEEKDAYS
+    return await ask(turn, COUNT)
+
+
+async def on_count(turn: Turn[Draft]) -> int:
+    value = turn.group(1)
+    if value != "end" and int(value) not in COUNTS:
+        raise turn.refused("schedule: count")
+    turn.draft.count = 200 if value == "end" else int(value)
+    return await ask(turn, CONFIRM)
+
+
+async def on_book(turn: Turn[Draft]) -> int:
+    t, draft, services = turn.t, turn.draft, turn.services
     tz = services.settings.tz
-    quiet = services.settings.quiet_window
     now = services.now()
     if draft.client_id is None or draft.kind is None or draft.minutes is None or not draft.day:
-        # A stale or forged "Book": nothing half-chosen is ever booked.
-        await _refuse(update, context, person)
-        return ConversationHandler.END
+        raise turn.refused("schedule: incomplete")  # nothing half-chosen is ever booked
     times = [s for s in starts(draft, tz) if s > now]
     if not times:
-        await _show(update, t("That time has already passed."), None)
-        return await ask(update, context, person, TIME)
-
-    def save(session):  # type: ignore[no-untyped-def]
-        made = meetings.book(
-            session,
-            coach_id=person.id,
+        return await ask(turn, TIME, notice=t("That time has already passed."))
+    try:
+        count = await services.db.run(
+            actions.book,
+            turn.person,
             client_id=draft.client_id,
             kind=draft.kind,
             starts=times,
             duration=timedelta(minutes=draft.minutes),
             place=draft.place,
+            now=now,
+            tz=tz,
+            quiet=services.settings.quiet_window,
         )
-        for meeting in made:
-            booked(session, meetings.view(session, meeting), now, tz, quiet)
-        return len(made)
-
-    try:
-        count = await services.db.run(save)
     except MeetingError:
-        await _show(update, t("This client is no longer yours. Nothing was booked."), None)
-        return ConversationHandler.END
+        await turn.show(t("This client is no longer yours. Nothing was booked."))
+        return FLOW.end(turn.context)
     services.wake_outbox()
-    context.user_data.pop(KEY, None)  # type: ignore[union-attr]
     done = t.plural(
         "Booked {n} meeting. The client gets a card to confirm.",
         "Booked {n} meetings. The client gets a card to confirm.",
         count,
     )
-    await _show(update, done, None)
-    return ConversationHandler.END
-
-
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop(KEY, None)  # type: ignore[union-attr]
-    person = await acting_person(update, context)
-    t = translator(person.language if person else "fi")
-    await reply(update, t("Cancelled. Nothing was booked."))
-    return ConversationHandler.END
-
-
-STEPS = [
-    CallbackQueryHandler(on_button, pattern=r"^sc"),
-    CommandHandler("cancel", stop),
-    MessageHandler(filters.ALL & ~filters.COMMAND, on_text),
-]
+    await turn.show(done)
+    return FLOW.end(turn.context)
 
 
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Fresh handler objects for each Application: a conversation's state belongs to
     one running bot, never shared between two (tests, the console)."""
+    back = FLOW.back(CLIENT, ask)
+    cancel_button, cancel_command = FLOW.stops()
+    hint = FLOW.hint()
+    steps = {
+        CLIENT: [FLOW.button(r"^sc:c:(\d{1,12})$", on_client)],
+        KIND: [FLOW.button(rf"^sc:k:({KINDS})$", on_kind)],
+        DATE: [FLOW.button(r"^sccal:(?:n|d:[\d-]{10}|m:[\d-]{7})$", on_day)],
+        TIME: [FLOW.button(r"^sctm:t:\d{4}$", on_time)],
+        DURATION: [FLOW.button(r"^sc:du:(\d{1,3})$", on_duration)],
+        PLACE: [
+            FLOW.button(r"^sc:pl:none$", on_no_place),
+            FLOW.text(on_place),
+        ],
+        REPEAT: [
+            FLOW.button(r"^sc:rp:none$", on_once),
+            FLOW.button(r"^sc:rp:weekly$", on_weekly),
+        ],
+        WEEKDAYS: [
+            FLOW.button(r"^sc:wd:([0-4])$", on_weekday),
+            FLOW.button(r"^sc:wd:done$", on_weekdays_done),
+        ],
+        COUNT: [FLOW.button(r"^sc:rc:(\d{1,2}|end)$", on_count)],
+        CONFIRM: [FLOW.button(r"^sc:ok$", on_book)],
+    }
     return [
         ConversationHandler(
-            entry_points=[CommandHandler("schedule", start, filters=filters.ChatType.PRIVATE)],
-            states={state: STEPS for state in range(10)},
-            fallbacks=[CommandHandler("cancel", stop)],
+            entry_points=[FLOW.command("schedule", _begin)],
+            states={state: [*own, back, cancel_button, hint] for state, own in steps.items()},
+            fallbacks=[cancel_command, stale_buttons("sc")],
             allow_reentry=True,
             conversation_timeout=3600,
+            name="schedule",
         )
     ]

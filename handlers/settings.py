@@ -1,34 +1,34 @@
-"""/settings: each person chooses or switches off their own reminder times."""
+"""/settings: each person chooses or switches off their own reminder times.
+
+A one-step conversation on the /settings message: each tap is saved at once
+(bot.meetings.actions.set_reminder) and the message redrawn. Only the newest /settings
+message takes presses; an older one, or one left with another command or /cancel, is
+answered "no longer valid"."""
 
 from __future__ import annotations
 
-import contextlib
-import re
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    filters,
+    ConversationHandler,
 )
 
-from bot.access import for_roles, pressing_person, refuse_button
-from bot.meetings.notices import reschedule_reminders
+from bot.meetings import actions
 from bot.rules.reminders import preference
-from bot.services import services_of
-from messages.i18n import Translator, translator
-from storage import audit
+from handlers.fallback import nothing_to_cancel
+from handlers.ui import Flow, Steps, Turn, stale_buttons
+from messages.i18n import Translator
 from storage.models import Person, Role
 
 DAY_BEFORE = ("12:00", "16:00", "18:00", "20:00")
 HOURS_BEFORE = (1, 2, 3)
 AGENDA = ("07:00", "08:00", "09:00")
-CHOICE = re.compile(r"^st:(db|hb|ag):(off|\d{1,2}|\d{4})$")
 
 
 def _time_label(value: str, language: str) -> str:
@@ -97,74 +97,97 @@ def _keyboard(person: Person, t: Translator) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-@for_roles(Role.CLIENT, Role.COACH, command="settings")
-async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
-    t = translator(person.language)
+CHOOSING = 0
+
+
+@dataclass
+class Shown(Steps):
+    """The /settings message whose buttons are live (a newer /settings replaces it)."""
+
+
+FLOW = Flow(key="settings", draft=Shown, roles=(Role.CLIENT, Role.COACH), prefix="st")
+
+
+async def _begin(turn: Turn[Shown]) -> int:
+    t, person = turn.t, turn.person
     markup = _keyboard(person, t)
-    text = _summary(person, t) if markup else t("You have no reminders to set.")
-    assert update.effective_chat is not None
-    await update.effective_chat.send_message(text, reply_markup=markup)
+    if markup is None:
+        await turn.show(t("You have no reminders to set."))
+        return FLOW.end(turn.context)
+    await turn.show(_summary(person, t), markup)
+    return CHOOSING
 
 
-def _save(session, person_id: int, key: str, value: Any, now, tz, quiet) -> Person | None:  # type: ignore[no-untyped-def]
-    person = session.get(Person, person_id)
-    if person is None:
-        return None
-    prefs = dict(person.preferences)
-    prefs[key] = value
-    person.preferences = prefs
-    session.add(person)
-    session.flush()
-    audit.record(session, "settings.change", actor_id=person_id, subject_id=person_id, detail=key)
-    if person.role == Role.CLIENT.value:
-        reschedule_reminders(session, person, now, tz, quiet)
-    return person
-
-
-async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    person = await pressing_person(update, context)
-    if person is None:
-        return
-    t = translator(person.language)
-    match = CHOICE.match(query.data or "")
-    if match is None:
-        await query.answer()  # the label buttons do nothing
-        return
-    field, raw = match.groups()
-    key = {"db": "day_before", "hb": "hours_before", "ag": "agenda"}[field]
+def _value(turn: Turn[Shown], field: str, raw: str) -> Any:
+    """The preference a button sets (None: off); Refused when it is not one offered to
+    this person's role."""
     allowed_role = Role.COACH.value if field == "ag" else Role.CLIENT.value
-    value: Any
+    if turn.person.role != allowed_role:
+        raise turn.refused("settings: not for this role")
     if raw == "off":
-        value = None
-    elif field == "hb":
-        value = int(raw)
-        if value not in HOURS_BEFORE:
-            value = "invalid"
-    else:
-        value = f"{raw[:2]}:{raw[2:]}" if len(raw) == 4 else "invalid"
-        if value not in (DAY_BEFORE if field == "db" else AGENDA):
-            value = "invalid"
-    if value == "invalid" or person.role != allowed_role:
-        await refuse_button(update, context, person)
-        return
-    services = services_of(context)
-    assert person.id is not None
-    settings = services.settings
+        return None
+    if field == "hb":
+        if int(raw) not in HOURS_BEFORE:
+            raise turn.refused("settings: not offered")
+        return int(raw)
+    value = f"{raw[:2]}:{raw[2:]}"
+    if value not in (DAY_BEFORE if field == "db" else AGENDA):
+        raise turn.refused("settings: not offered")
+    return value
+
+
+async def choose(turn: Turn[Shown]) -> int:
+    """A time, or off: saved at once, the client's reminders follow, the message redrawn."""
+    field, raw = turn.group(1), turn.group(2)
+    value = _value(turn, field, raw)
+    key = {"db": "day_before", "hb": "hours_before", "ag": "agenda"}[field]
+    services, settings = turn.services, turn.services.settings
+    assert turn.person.id is not None
     saved = await services.db.run(
-        _save, person.id, key, value, services.now(), settings.tz, settings.quiet_window
+        actions.set_reminder,
+        turn.person.id,
+        key,
+        value,
+        now=services.now(),
+        tz=settings.tz,
+        quiet=settings.quiet_window,
     )
     services.wake_outbox()
-    await query.answer(t("Saved."))
-    if saved is not None:
-        with contextlib.suppress(BadRequest):  # the same choice again: nothing to redraw
-            await query.edit_message_text(_summary(saved, t), reply_markup=_keyboard(saved, t))
+    if saved is None:
+        raise turn.refused("settings: no such person")
+    t = turn.t
+    await turn.show(_summary(saved, t), _keyboard(saved, t), notice=t("Saved."))
+    return CHOOSING
+
+
+async def label(turn: Turn[Shown]) -> int:
+    """The row titles are buttons too (Telegram has no plain text in a keyboard): nothing."""
+    assert turn.update.callback_query is not None
+    await turn.update.callback_query.answer()
+    return CHOOSING
+
+
+async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """/cancel: the choices are already saved, so nothing is undone; the buttons close."""
+    await nothing_to_cancel(update, context)
+    return FLOW.end(context)
 
 
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
-    """This module's handlers, in the order they are tried."""
+    """Fresh handler objects for each Application: a conversation's state belongs to
+    one running bot, never shared between two (tests, the console)."""
     return [
-        CommandHandler("settings", settings, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(choose, pattern=r"^st:"),
+        ConversationHandler(
+            entry_points=[FLOW.command("settings", _begin)],
+            states={
+                CHOOSING: [
+                    FLOW.button(r"^st:(db|hb|ag):(off|\d|\d{4})$", choose),
+                    FLOW.button(r"^st:n:\d$", label),
+                ]
+            },
+            fallbacks=[CommandHandler("cancel", close), stale_buttons("st:")],
+            allow_reentry=True,
+            conversation_timeout=3600,
+            name="settings",
+        )
     ]

@@ -2,14 +2,13 @@
 
 Stopping is serious, so the client confirms first. On yes the caseworker is alerted at
 once (an alert with an Acknowledge button) and the coach is told at once, in the same
-transaction; both will contact the client, and the client is told so in plain words.
+transaction (`bot.alerts.actions.confirm_stop`); both will contact the client, and the
+client is told so in plain words. Only the latest question can be answered: `sp:yes` and
+`sp:no` on an older copy, or on an answered one, are stale.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlmodel import Session, col, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -21,33 +20,27 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import for_roles, pressing_person, reply
-from bot.alerts.actions import raise_alert
+from bot.access import Refused, for_roles, person_of_role
+from bot.alerts import actions, buttons
 from bot.services import services_of
-from messages.i18n import N_, translator
-from storage import outbox
-from storage.models import Alert, AlertKind, Person, Priority, Role
+from handlers.ui import show, stale_buttons
+from messages.i18n import translator
+from storage.models import Person, Role
 
 ASKED_KEY = "stop.asked"  # the message id of the confirmation the client may answer
-YES, NO = "sp:yes", "sp:no"
-TOLD_COACH = N_(
-    "{client} says they want to stop the service. The caseworker is alerted too. "
-    "Please contact {client}."
-)
 
 
 async def ask_to_stop(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
     """Show the confirmation; only its latest copy can be answered (older ones are stale)."""
-    t = translator(person.language)
     if person.role != Role.CLIENT.value:
-        await reply(update, t("Sorry, that is not available to you. /help shows what you can do."))
-        return
+        raise Refused(person, "stop: not a client")
+    t = translator(person.language)
     if update.callback_query is not None:
         await update.callback_query.answer()
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(t("Yes, I want to stop"), callback_data=YES)],
-            [InlineKeyboardButton(t("No, I'll continue"), callback_data=NO)],
+            [InlineKeyboardButton(t("Yes, I want to stop"), callback_data=buttons.STOP_YES)],
+            [InlineKeyboardButton(t("No, I'll continue"), callback_data=buttons.STOP_NO)],
         ]
     )
     assert update.effective_chat is not None and context.user_data is not None
@@ -66,88 +59,54 @@ async def stop_command(update: Update, context: ContextTypes.DEFAULT_TYPE, perso
     await ask_to_stop(update, context, person)
 
 
-def confirm_stop(session: Session, client_id: int, now: datetime) -> bool:
-    """Alert the caseworker and tell the coach, once while an earlier alert is still open."""
-    client = session.get(Person, client_id)
-    if client is None or client.role != Role.CLIENT.value or not client.active:
-        return False
-    already = session.exec(
-        select(Alert.id).where(
-            Alert.client_id == client_id,
-            Alert.kind == AlertKind.CLIENT_STOPS.value,
-            col(Alert.acknowledged_at).is_(None),
-        )
-    ).first()
-    if already is not None:
-        return True  # both already know and have not acted yet: no second alarm
-    alert = raise_alert(session, kind=AlertKind.CLIENT_STOPS, client=client, facts={}, now=now)
-    if client.coach_id is not None:
-        outbox.schedule(
-            session,
-            recipient_id=client.coach_id,
-            kind="alert-coach",
-            message=TOLD_COACH,
-            params={"client": client.display_name},
-            key=f"alert:{alert.id}:coach",
-            due_at=now,
-            priority=Priority.ALERT,
-            object_ref=f"alert:{alert.id}",
-        )
-    return True
-
-
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Yes or no on the latest confirmation; anything else is refused politely."""
+async def _answering(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person:
+    """The client answering their latest question, which is answered now (once); any
+    other press is Refused."""
+    person = await person_of_role(update, context, Role.CLIENT)
     query = update.callback_query
-    assert query is not None
-    person = await pressing_person(update, context)
-    if person is None:
-        return
-    t = translator(person.language)
     asked = (context.user_data or {}).get(ASKED_KEY)
-    pressed_on = query.message.message_id if query.message is not None else None
-    if (
-        query.data not in (YES, NO)
-        or person.role != Role.CLIENT.value
-        or asked is None
-        or asked != pressed_on
-    ):
-        await query.answer(t("This button is no longer valid."), show_alert=True)
-        return
+    pressed_on = query.message.message_id if query and query.message else None
+    if asked is None or asked != pressed_on:
+        raise Refused(person, "stop: not the latest question")
     context.user_data.pop(ASKED_KEY, None)  # type: ignore[union-attr]
-    await query.answer()
-    if query.data == NO:
-        await _show(
-            update, t("Good. We continue as before. You can talk about it with your coach.")
-        )
-        return
+    return person
+
+
+async def _replace(update: Update, text: str) -> None:
+    """Replace the question with the answer, so its buttons cannot be pressed again."""
+    try:
+        await show(update, text)
+    except BadRequest:  # the question cannot be edited any more: answer below it
+        await show(update, text, new=True)
+
+
+async def confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = await _answering(update, context)
+    t = translator(person.language)
     services = services_of(context)
     assert person.id is not None
-    done = await services.db.run(confirm_stop, person.id, services.now())
-    services.wake_outbox()
-    if not done:
-        await _show(update, t("Sorry, that is not available to you. /help shows what you can do."))
+    if not await services.db.run(actions.confirm_stop, person.id, services.now()):
+        await _replace(
+            update, t("Sorry, that is not available to you. /help shows what you can do.")
+        )
         return
-    await _show(
-        update,
-        t("Thank you for telling. Your coach and your caseworker will contact you soon."),
+    services.wake_outbox()
+    await _replace(
+        update, t("Thank you for telling. Your coach and your caseworker will contact you soon.")
     )
 
 
-async def _show(update: Update, text: str) -> None:
-    """Replace the question with the answer, so its buttons cannot be pressed again."""
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, reply_markup=None)
-    except BadRequest:  # the question cannot be edited any more: answer below it
-        assert update.effective_chat is not None
-        await update.effective_chat.send_message(text)
+async def declined(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = await _answering(update, context)
+    t = translator(person.language)
+    await _replace(update, t("Good. We continue as before. You can talk about it with your coach."))
 
 
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
     """This module's handlers, in the order they are tried."""
     return [
         CommandHandler("stop", stop_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_button, pattern=r"^sp:"),
+        CallbackQueryHandler(confirmed, pattern=buttons.CONFIRM_STOP),
+        CallbackQueryHandler(declined, pattern=buttons.DECLINE_STOP),
+        stale_buttons(buttons.STOP_PREFIX),
     ]

@@ -1,14 +1,15 @@
-"""Absence notices: filing them for the client's own meetings, and withdrawing them."""
+"""Absence notices: filing them for the client's own meetings, and withdrawing them.
+
+The deadline and the timing of a notice come from the rule (bot.rules.absence), worked
+out by the feature's action (bot.absence.actions) and handed in as plain values."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.rules.absence import absence_deadline, classify_notice
 from storage import audit
 from storage.meetings import MeetingView, view
 from storage.models import (
@@ -56,46 +57,51 @@ def active_notice(session: Session, meeting_id: int) -> AbsenceNotice | None:
     ).first()
 
 
-def file_notices(
+def noticeable(session: Session, client: Person, meeting_id: int, now: datetime) -> Meeting | None:
+    """The meeting if a notice can be filed for it now: the client's own (another's is
+    audited as denied), scheduled, not ended, and without a notice yet (the first stands)."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.client_id != client.id:
+        audit.record(session, "absence.denied", actor_id=client.id, subject_id=meeting_id)
+        return None
+    if meeting.status != MeetingStatus.SCHEDULED.value or meeting.ends_at <= now:
+        return None
+    if active_notice(session, meeting_id) is not None:
+        return None
+    return meeting
+
+
+def add_notice(
     session: Session,
     client: Person,
-    meeting_ids: list[int],
+    meeting: Meeting,
     reason: AbsenceReason,
     note: str | None,
     *,
     now: datetime,
-    tz: ZoneInfo,
-) -> list[Filed]:
-    """One notice per meeting of the client's own; a meeting with a notice keeps its first."""
-    filed = []
-    for meeting_id in sorted(set(meeting_ids)):
-        meeting = session.get(Meeting, meeting_id)
-        if meeting is None or meeting.client_id != client.id:
-            audit.record(session, "absence.denied", actor_id=client.id, subject_id=meeting_id)
-            continue
-        if meeting.status != MeetingStatus.SCHEDULED.value or meeting.ends_at <= now:
-            continue
-        if active_notice(session, meeting_id) is not None:
-            continue
-        notice = AbsenceNotice(
-            client_id=client.id,  # type: ignore[arg-type]
-            meeting_id=meeting_id,
-            reason=reason.value,
-            note=note[:NOTE_MAX] if note else None,
-            notified_at=now,
-            deadline=absence_deadline(meeting.starts_at, tz=tz),
-            timing=classify_notice(meeting.starts_at, now, tz=tz).value,
-        )
-        session.add(notice)
-        meeting.client_response = ClientResponse.DECLINED.value
-        meeting.updated_at = utcnow()
-        session.add(meeting)
-        session.flush()
-        audit.record(
-            session, "absence.file", actor_id=client.id, subject_id=meeting_id, detail=notice.timing
-        )
-        filed.append(Filed(notice, view(session, meeting)))
-    return filed
+    deadline: datetime,
+    timing: str,
+) -> Filed:
+    """The notice as the caller worked it out (deadline and timing come from the rule);
+    the meeting is marked declined."""
+    notice = AbsenceNotice(
+        client_id=client.id,  # type: ignore[arg-type]
+        meeting_id=meeting.id,  # type: ignore[arg-type]
+        reason=reason.value,
+        note=note[:NOTE_MAX] if note else None,
+        notified_at=now,
+        deadline=deadline,
+        timing=timing,
+    )
+    session.add(notice)
+    meeting.client_response = ClientResponse.DECLINED.value
+    meeting.updated_at = utcnow()
+    session.add(meeting)
+    session.flush()
+    audit.record(
+        session, "absence.file", actor_id=client.id, subject_id=meeting.id, detail=notice.timing
+    )
+    return Filed(notice, view(session, meeting))
 
 
 def withdrawable(session: Session, client: Person, now: datetime) -> list[Filed]:

@@ -1,28 +1,21 @@
 """Goals, check-in plans, rounds and answers: every read and write, each checked against
 who is acting. A coach reaches only their own active clients, a client only themselves;
 anything else returns None and changes nothing. Views and changes are audited (ids only).
+
+The rules (which areas, how long a text, when a plan starts) are bot.rules.goals', applied
+by bot.goals.actions before it calls here: the values given are written as they are.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.rules.goals import (
-    AREAS,
-    COMMENT_MAX,
-    DEFAULT_TIME,
-    DEFAULT_WEEKDAY,
-    EVIDENCE_MAX,
-    TEXT_MAX,
-    GoalStatus,
-    Plan,
-)
 from storage import audit, people
 from storage.models import (
     CheckIn,
@@ -35,6 +28,10 @@ from storage.models import (
     Role,
     ServicePeriod,
 )
+
+# Goal.status of a goal not evaluated yet (bot.rules.goals.GoalStatus.OPEN, the column's
+# default); a goal that is not open keeps its result.
+OPEN = "open"
 
 
 def client_for(session: Session, viewer: Person, client_id: int) -> Person | None:
@@ -57,15 +54,11 @@ def goal_for(session: Session, viewer: Person, goal_id: int) -> Goal | None:
 def goals_of(session: Session, client_id: int, *, open_only: bool = False) -> list[Goal]:
     query = select(Goal).where(Goal.client_id == client_id)
     if open_only:
-        query = query.where(Goal.status == GoalStatus.OPEN.value)
+        query = query.where(Goal.status == OPEN)
     return list(session.exec(query.order_by(col(Goal.id))))
 
 
 # --- goals -------------------------------------------------------------------------------
-def _clean(text: str, limit: int) -> str:
-    return " ".join(text.split())[:limit]
-
-
 def add_goal(
     session: Session,
     coach: Person,
@@ -80,9 +73,8 @@ def add_goal(
 ) -> Goal | None:
     """A new open goal; a goal without a criterion cannot be followed, so it is refused."""
     client = client_for(session, coach, client_id)
-    if client is None or coach.role != Role.COACH.value or area not in AREAS:
+    if client is None or coach.role != Role.COACH.value:
         return None
-    text, criterion = _clean(text, TEXT_MAX), _clean(criterion, TEXT_MAX)
     if not text or not criterion:
         raise ValueError("a goal needs its text and a criterion")
     period = period_for_new_goal(session, client_id, now.astimezone(tz).date())
@@ -98,7 +90,6 @@ def add_goal(
         updated_at=now,
     )
     session.add(goal)
-    ensure_plan(session, client_id, now, tz)
     session.flush()
     audit.record(session, "goal.add", actor_id=coach.id, subject_id=goal.id, at=now)
     return goal
@@ -140,115 +131,83 @@ def checked_in(session: Session, client_id: int, today: date) -> bool:
 
 
 def edit_goal(
-    session: Session,
-    coach: Person,
-    goal_id: int,
-    field: str,
-    value: str | date | None,
-    now: datetime,
+    session: Session, coach: Person, goal_id: int, now: datetime, **changes: str | date | None
 ) -> Goal | None:
-    """Change the text, criterion or target date of an open goal."""
+    """Change the `text`, the `criterion` (neither empty) or the `target_date` of an open
+    goal."""
     goal = goal_for(session, coach, goal_id)
-    if goal is None or coach.role != Role.COACH.value or goal.status != GoalStatus.OPEN.value:
+    if goal is None or coach.role != Role.COACH.value or goal.status != OPEN:
         return None
-    if field in ("text", "criterion"):
-        cleaned = _clean(str(value or ""), TEXT_MAX)
-        if not cleaned:
+    for field, value in changes.items():
+        if field not in ("text", "criterion", "target_date"):
+            raise ValueError(f"unknown field {field}")
+        if field != "target_date" and not value:
             raise ValueError("the text and the criterion cannot be empty")
-        setattr(goal, field, cleaned)
-    elif field == "target_date":
-        goal.target_date = value if isinstance(value, date) else None
-    else:
-        raise ValueError(f"unknown field {field}")
+        setattr(goal, field, value)
     goal.updated_at = now
     session.add(goal)
-    audit.record(session, "goal.edit", actor_id=coach.id, subject_id=goal.id, detail=field, at=now)
+    audit.record(
+        session, "goal.edit", actor_id=coach.id, subject_id=goal.id, detail=",".join(changes),
+        at=now,
+    )  # fmt: skip
     return goal
 
 
 def close_goal(
-    session: Session, coach: Person, goal_id: int, status: GoalStatus, evidence: str, now: datetime
+    session: Session, coach: Person, goal_id: int, status: str, evidence: str, now: datetime
 ) -> Goal | None:
     """Reached / partly / not reached, with the evidence that shows it."""
     goal = goal_for(session, coach, goal_id)
     if (
         goal is None
         or coach.role != Role.COACH.value
-        or status == GoalStatus.OPEN
-        or goal.status != GoalStatus.OPEN.value  # an old button must not rewrite a result
+        or status == OPEN
+        or goal.status != OPEN  # an old button must not rewrite a result
     ):
         return None
-    evidence = _clean(evidence, EVIDENCE_MAX)
     if not evidence:
         raise ValueError("closing a goal needs a line of evidence")
-    goal.status, goal.evidence = status.value, evidence
+    goal.status, goal.evidence = status, evidence
     goal.closed_at, goal.closed_by, goal.updated_at = now, coach.id, now
     session.add(goal)
     audit.record(
-        session, "goal.close", actor_id=coach.id, subject_id=goal.id, detail=status.value, at=now
+        session, "goal.close", actor_id=coach.id, subject_id=goal.id, detail=status, at=now
     )
     return goal
 
 
 # --- the check-in plan -------------------------------------------------------------------
-def ensure_plan(session: Session, client_id: int, now: datetime, tz: ZoneInfo) -> CheckInPlan:
-    """A client with goals is asked weekly; until someone chooses, on Mondays at 10.00."""
-    plan = session.get(CheckInPlan, client_id)
-    if plan is None:
-        plan = CheckInPlan(
-            client_id=client_id,
-            weekday=DEFAULT_WEEKDAY,
-            at_time=DEFAULT_TIME.strftime("%H:%M"),
-            every_weeks=1,
-            anchor=first_day(DEFAULT_WEEKDAY, DEFAULT_TIME, now, tz),
-            updated_at=now,
-        )
-        session.add(plan)
+def plan_of(session: Session, client_id: int) -> CheckInPlan | None:
+    return session.get(CheckInPlan, client_id)
+
+
+def save_plan(
+    session: Session,
+    client_id: int,
+    *,
+    weekday: int,
+    at: time,
+    every_weeks: int,
+    anchor: date,
+    now: datetime,
+    by: Person | None = None,
+) -> CheckInPlan:
+    """The client's check-in plan as given (made if they had none): asked on `weekday` at
+    `at`, every one or two weeks from the week of `anchor`. `by`: who chose it (audited);
+    None for the plan a client's first goal brings."""
+    plan = plan_of(session, client_id) or CheckInPlan(client_id=client_id, anchor=anchor)
+    plan.weekday, plan.at_time, plan.every_weeks = weekday, at.strftime("%H:%M"), every_weeks
+    plan.anchor, plan.updated_at, plan.updated_by = anchor, now, by.id if by else None
+    session.add(plan)
+    if by is not None:
+        audit.record(session, "checkin.plan", actor_id=by.id, subject_id=client_id, at=now)
     return plan
-
-
-def first_day(weekday: int, at: time, now: datetime, tz: ZoneInfo) -> date:
-    """The next local date with this weekday whose time `at` is still ahead."""
-    local = now.astimezone(tz)
-    ahead = (weekday - local.weekday()) % 7
-    if ahead == 0 and local.time() >= at:
-        ahead = 7
-    return local.date() + timedelta(days=ahead)
 
 
 def plan_time(at_time: str) -> time:
     """A plan's stored local time of day, "HH:MM"."""
     hour, minute = (int(part) for part in at_time.split(":"))
     return time(hour, minute)
-
-
-def plan_rule(plan: CheckInPlan) -> Plan:
-    return Plan(plan.weekday, plan_time(plan.at_time), plan.every_weeks, plan.anchor)
-
-
-def set_plan(
-    session: Session,
-    actor: Person,
-    client_id: int,
-    *,
-    weekday: int,
-    at: time,
-    every_weeks: int,
-    now: datetime,
-    tz: ZoneInfo,
-) -> CheckInPlan | None:
-    """The client or their coach chooses when the client is asked."""
-    if client_for(session, actor, client_id) is None:
-        return None
-    Plan(weekday, at, every_weeks, now.date())  # validates
-    plan = ensure_plan(session, client_id, now, tz)
-    plan.weekday, plan.at_time, plan.every_weeks = weekday, at.strftime("%H:%M"), every_weeks
-    # The new rhythm starts on the next chosen day, every one or two weeks from it.
-    plan.anchor = first_day(weekday, at, now, tz)
-    plan.updated_at, plan.updated_by = now, actor.id
-    session.add(plan)
-    audit.record(session, "checkin.plan", actor_id=actor.id, subject_id=client_id, at=now)
-    return plan
 
 
 # --- rounds and answers ------------------------------------------------------------------
@@ -288,7 +247,7 @@ def askable(session: Session, checkin: CheckIn) -> list[Goal]:
     return [
         goal
         for goal in goals_of(session, checkin.client_id)
-        if goal.status == GoalStatus.OPEN.value or goal.id in answered
+        if goal.status == OPEN or goal.id in answered
     ]
 
 
@@ -326,7 +285,7 @@ def record_answer(
         return None
     answer = answers_in(session, checkin_id).get(goal_id)
     if answer is None:
-        if goal.status != GoalStatus.OPEN.value:
+        if goal.status != OPEN:
             return None  # closed since the question was sent
         answer = CheckInAnswer(checkin_id=checkin_id, goal_id=goal_id)
     answer.score, answer.done, answer.answered_at = score, done, now
@@ -344,7 +303,7 @@ def record_comment(
     answer = answers_in(session, checkin_id).get(goal_id)
     if answer is None:
         return None
-    answer.comment = _clean(comment, COMMENT_MAX) or None
+    answer.comment = comment or None
     session.add(answer)
     return answer
 

@@ -1,123 +1,79 @@
-"""One-time invites: creating them and redeeming a code from /start."""
+"""One-time invites and the record of wrong /start codes: rows only.
+
+The rules (how a code is made and hashed, when it expires, how long a guesser waits)
+are applied by bot.onboarding, which hands this module digests and instants.
+"""
 
 from __future__ import annotations
 
-import enum
-import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from bot.rules.invites import (
-    CODE_BYTES,
-    FAILURE_WINDOW,
-    InviteState,
-    hash_code,
-    invite_state,
-    looks_like_code,
-    retry_wait,
-)
-from storage import audit, outbox
+from storage import outbox
 from storage.models import Invite, Person, StartAttempt
 
 
-class RedeemOutcome(enum.StrEnum):
-    LINKED = "linked"
-    ALREADY_LINKED = "already_linked"  # this account already is this person: nothing changes
-    UNKNOWN = "unknown"
-    USED = "used"
-    EXPIRED = "expired"
-    ACCOUNT_TAKEN = "account_taken"  # this Telegram account belongs to another person
-    SLOWED = "slowed"
-
-
-@dataclass(frozen=True)
-class RedeemResult:
-    outcome: RedeemOutcome
-    person: Person | None = None
-    wait: timedelta = timedelta(0)
-
-
-def create_invite(
-    session: Session, person_id: int, *, now: datetime, days: int, actor_id: int | None = None
-) -> str:
-    """Store a new invite for the person and return its code (shown once, never stored)."""
+def add(
+    session: Session,
+    person_id: int,
+    *,
+    code_hash: str,
+    created_at: datetime,
+    expires_at: datetime,
+) -> Invite:
+    """Store an invite for an active person; LookupError if there is none."""
     person = session.get(Person, person_id)
     if person is None or not person.active:
         raise LookupError(f"no active person {person_id}")
-    code = secrets.token_urlsafe(CODE_BYTES)
-    session.add(
-        Invite(
-            person_id=person_id,
-            code_hash=hash_code(code),
-            created_at=now,
-            expires_at=now + timedelta(days=days),
-        )
+    invite = Invite(
+        person_id=person_id, code_hash=code_hash, created_at=created_at, expires_at=expires_at
     )
-    audit.record(session, "invite.create", actor_id=actor_id, subject_id=person_id, at=now)
-    return code
+    session.add(invite)
+    return invite
 
 
-def _who(telegram_user_id: int) -> str:
-    # The throttle needs to recognise an account, not to know it: keep a digest only.
-    return hash_code(f"start-attempt:{telegram_user_id}")
+def by_hash(session: Session, code_hash: str) -> Invite | None:
+    return session.exec(select(Invite).where(Invite.code_hash == code_hash)).first()
 
 
-def _fail(session: Session, who: str, now: datetime, outcome: RedeemOutcome) -> RedeemResult:
-    session.add(StartAttempt(who=who, at=now))
-    audit.record(session, "invite.reject", detail=outcome.value, at=now)
-    return RedeemResult(outcome)
+def attempts(session: Session, who: str, *, since: datetime) -> list[datetime]:
+    """When this account (a digest) sent wrong codes; older records are deleted first."""
+    session.exec(delete(StartAttempt).where(col(StartAttempt.at) < since))
+    return list(session.exec(select(StartAttempt.at).where(StartAttempt.who == who)))
 
 
-def redeem(session: Session, code: str, telegram_user_id: int, *, now: datetime) -> RedeemResult:
-    """Link the Telegram account to the invite's person, once, if the code is good."""
-    who = _who(telegram_user_id)
-    session.exec(delete(StartAttempt).where(col(StartAttempt.at) < now - FAILURE_WINDOW))
-    failures = session.exec(select(StartAttempt.at).where(StartAttempt.who == who)).all()
-    wait = retry_wait(list(failures), now)
-    if wait > timedelta(0):
-        return RedeemResult(RedeemOutcome.SLOWED, wait=wait)
+def add_attempt(session: Session, who: str, at: datetime) -> None:
+    session.add(StartAttempt(who=who, at=at))
 
-    invite = (
-        session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
-        if looks_like_code(code)
-        else None
-    )
-    if invite is None:
-        return _fail(session, who, now, RedeemOutcome.UNKNOWN)
-    state = invite_state(invite.expires_at, invite.used_at, now)
-    if state is InviteState.USED:
-        return _fail(session, who, now, RedeemOutcome.USED)
-    if state is InviteState.EXPIRED:
-        return _fail(session, who, now, RedeemOutcome.EXPIRED)
 
+def invited(session: Session, invite: Invite) -> Person | None:
+    """The active person the invite is for."""
     person = session.get(Person, invite.person_id)
-    if person is None or not person.active:
-        return _fail(session, who, now, RedeemOutcome.UNKNOWN)
-    holder = session.exec(select(Person).where(Person.telegram_user_id == telegram_user_id)).first()
-    if holder is not None and holder.id != person.id:
-        audit.record(session, "invite.account_taken", subject_id=person.id, at=now)
-        return RedeemResult(RedeemOutcome.ACCOUNT_TAKEN)
+    return person if person is not None and person.active else None
 
-    # Claim the invite atomically: of two simultaneous /start calls only one wins.
+
+def holder(session: Session, telegram_user_id: int) -> Person | None:
+    """Whoever this Telegram account is linked to, active or not."""
+    return session.exec(select(Person).where(Person.telegram_user_id == telegram_user_id)).first()
+
+
+def claim(session: Session, invite: Invite, at: datetime) -> bool:
+    """Mark the invite used in one conditional UPDATE: of two simultaneous claims one wins."""
     claimed = session.execute(
         update(Invite)
         .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
-        .values(used_at=now)
+        .values(used_at=at)
     )
-    if claimed.rowcount != 1:
-        return _fail(session, who, now, RedeemOutcome.USED)
-    if holder is not None:
-        audit.record(
-            session, "invite.relink_same", actor_id=person.id, subject_id=person.id, at=now
-        )
-        return RedeemResult(RedeemOutcome.ALREADY_LINKED, person)
+    return bool(claimed.rowcount == 1)
+
+
+def link(session: Session, person: Person, telegram_user_id: int, at: datetime) -> None:
+    """Link the account to the person; what waited for them to join is due now."""
+    assert person.id is not None
     person.telegram_user_id = telegram_user_id
-    person.linked_at = now
+    person.linked_at = at
     session.add(person)
     session.flush()
-    outbox.bring_forward_for(session, person.id, now)  # type: ignore[arg-type]
-    audit.record(session, "person.link", actor_id=person.id, subject_id=person.id, at=now)
-    return RedeemResult(RedeemOutcome.LINKED, person)
+    outbox.bring_forward_for(session, person.id, at)

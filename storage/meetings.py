@@ -201,6 +201,14 @@ def own_meeting(session: Session, meeting_id: int, coach: Person) -> Meeting | N
     return meeting
 
 
+def own_scheduled(session: Session, meeting_id: int, coach: Person) -> MeetingView | None:
+    """The coach's own meeting while it is scheduled (an attempt on another's is audited)."""
+    meeting = own_meeting(session, meeting_id, coach)
+    if meeting is None or meeting.status != MeetingStatus.SCHEDULED.value:
+        return None
+    return view(session, meeting)
+
+
 def move(session: Session, meeting: Meeting, new_start: datetime) -> Meeting:
     duration = meeting.ends_at - meeting.starts_at
     meeting.starts_at = new_start.astimezone(UTC)

@@ -11,7 +11,16 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -286,6 +295,57 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+class InboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    WORKING = "working"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update from Telegram, stored before Telegram is told it arrived.
+
+    Keyed by Telegram's update_id, so an update delivered twice is one row. `lane` is the
+    person (Telegram user id) whose updates must be handled one at a time, in order. Once
+    handled, the payload is emptied: only the id stays, for the duplicate check.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        Index("ix_inbox_status_due", "status", "due_at", "update_id"),
+        Index("ix_inbox_lane", "lane", "update_id"),
+    )
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    lane: int = Field(sa_column=Column(BigInteger, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sent_at: datetime | None = None  # the message's own date; None for a button press
+    received_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime = Field(default_factory=utcnow)  # a retry waits until then
+    status: str = Field(default=InboxStatus.PENDING.value, max_length=16)
+    attempts: int = Field(default=0)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=200)
+    done_at: datetime | None = None
+
+
+class ConversationState(SQLModel, table=True):
+    """Where a person is in the bot's conversations, and their drafts.
+
+    Saved after each of their updates and loaded before the next one, so a restart or
+    another bot process continues at the same step. `data` is the pickled user_data
+    (drafts are our own dataclasses; the database is trusted storage).
+    """
+
+    __tablename__ = "conversation_state"
+
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    states: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class Goal(SQLModel, table=True):
     """A client's goal with the criterion that shows beyond dispute whether it was reached."""
 
@@ -382,7 +442,10 @@ __all__ = [
     "CheckInAnswer",
     "CheckInPlan",
     "ClientResponse",
+    "ConversationState",
     "Goal",
+    "InboxStatus",
+    "InboxUpdate",
     "Invite",
     "Meeting",
     "MeetingKind",

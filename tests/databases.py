@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from storage.migrate import upgrade
 POSTGRES_URL = os.environ.get(
     "COACHBOT_TEST_POSTGRES_URL", "postgresql+psycopg://coachbot:coachbot@127.0.0.1:5432/postgres"
 )
+
+DROP_TRIES = 5
 
 
 def postgres_available() -> str | None:
@@ -59,15 +62,31 @@ class PostgresDatabases:
         return self.url(name)
 
     def drop(self, url: str) -> None:
-        name = make_url(url).database
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._drop(make_url(url).database)
+
+    def _drop(self, name: str | None) -> None:
+        """Drop a test database, whoever is still on it.
+
+        An autovacuum worker can be on a fresh database at teardown; FORCE ends it when the
+        role has pg_signal_backend (scripts/postgres-up grants it). Without that grant, or
+        when a worker starts again in between, a few more tries settle it: a teardown must
+        not fail a run for a process that is not ours."""
+        if not name:
+            return
+        statement = sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(DROP_TRIES):
+            try:
+                with self.admin.connect() as conn:
+                    conn.execute(statement)
+                return
+            except sa.exc.DBAPIError:
+                if attempt == DROP_TRIES - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def close(self) -> None:
-        with self.admin.connect() as conn:
-            for name in [*self.created, self.template]:
-                if name:
-                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in [*self.created, self.template]:
+            self._drop(name)
         self.admin.dispose()
 
 

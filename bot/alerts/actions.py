@@ -1,48 +1,32 @@
 """Caseworker alerts: raised in the feature's own transaction, pushed at once through the
 outbox with an Acknowledge button, and sent again (also to the admins) when nobody
 acknowledges them within one working day. They carry the client's name and the facts.
+
+This module is the alerts' only write path (raise, acknowledge, send again, and the
+client's own "I want to stop"); each function runs inside the caller's transaction and
+gets `now` passed in. A refusal is audited and returned as None.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import outbox
+from bot.alerts import buttons, texts
 from bot.rules.alerts import resend_due
-from messages.i18n import N_
 from messages.render import lines
+from storage import alerts as rows
 from storage import audit
 from storage.models import Alert, AlertKind, Person, Priority, Role
 
-TEXTS = {
-    AlertKind.NO_SHOW_UNKNOWN: N_(
-        "Alert: {client} did not come to the meeting on {when}, and the reason is not known."
-    ),
-    AlertKind.REPEATED_NO_SHOWS: N_(
-        "Alert: {client} has missed meetings without notice more than once: {dates}."
-    ),
-    AlertKind.CLIENT_STOPS: N_("Alert: {client} says they want to stop the service."),
-    AlertKind.SIGNIFICANT_CHANGE: N_(
-        "Alert from the coach {coach}: a significant change for {client}: {category}. {note}"
-    ),
-}
-AGAIN = N_("Not acknowledged yet. {text}")
-ACKNOWLEDGE = N_("Acknowledge")
-TOLD_COACH = N_("{caseworker} acknowledged the alert about {client}.")
 
-
-def _admins(session: Session) -> list[int]:
-    return [
-        pid
-        for pid in session.exec(
-            select(Person.id).where(Person.role == Role.ADMIN.value, col(Person.active))
-        )
-        if pid is not None
-    ]
+def _ref(alert: Alert) -> str:
+    return f"alert:{alert.id}"
 
 
 def _push(
@@ -54,10 +38,11 @@ def _push(
     again: bool = False,
 ) -> None:
     params = dict(alert.facts)
-    message = TEXTS[AlertKind(alert.kind)]
+    message = texts.TEXTS[AlertKind(alert.kind)]
     if again:
         params = {"text": lines((message, alert.facts))}
-        message = AGAIN
+        message = texts.AGAIN
+    assert alert.id is not None
     for recipient in recipients:
         outbox.schedule(
             session,
@@ -65,11 +50,11 @@ def _push(
             kind="alert",
             message=message,
             params=params,
-            buttons=[[{"text": ACKNOWLEDGE, "data": f"al:{alert.id}:ack"}]],
+            buttons=buttons.pushed(alert.id),
             key=f"{key}:{recipient}",
             due_at=now,
             priority=Priority.ALERT,
-            object_ref=f"alert:{alert.id}",
+            object_ref=_ref(alert),
         )
 
 
@@ -87,22 +72,56 @@ def raise_alert(
     )
     session.add(alert)
     session.flush()
-    recipients = [client.caseworker_id] if client.caseworker_id else _admins(session)
+    recipients = [client.caseworker_id] if client.caseworker_id else rows.admin_ids(session)
     _push(session, alert, recipients, f"alert:{alert.id}:first", now)
     audit.record(session, "alert.raise", subject_id=client.id, detail=kind.value, at=now)
     return alert
 
 
-def acknowledge(session: Session, alert_id: int, person: Person, now: datetime) -> Alert | None:
-    """Only the caseworker it was for (or an admin) acknowledges; the coach is told."""
-    alert = session.get(Alert, alert_id)
-    allowed = alert is not None and (
-        person.id == alert.caseworker_id or person.role == Role.ADMIN.value
-    )
-    if alert is None or not allowed:
+def confirm_stop(session: Session, client_id: int, now: datetime) -> bool:
+    """The client confirmed they want to stop: alert the caseworker and tell the coach at
+    once, in one transaction; once while an earlier such alert is still open."""
+    client = session.get(Person, client_id)
+    if client is None or client.role != Role.CLIENT.value or not client.active:
+        return False
+    if rows.open_of_kind(session, client_id, AlertKind.CLIENT_STOPS.value) is not None:
+        return True  # both already know and have not acted yet: no second alarm
+    alert = raise_alert(session, kind=AlertKind.CLIENT_STOPS, client=client, facts={}, now=now)
+    if client.coach_id is not None:
+        outbox.schedule(
+            session,
+            recipient_id=client.coach_id,
+            kind="alert-coach",
+            message=texts.TOLD_COACH_STOPS,
+            params={"client": client.display_name},
+            key=f"alert:{alert.id}:coach",
+            due_at=now,
+            priority=Priority.ALERT,
+            object_ref=_ref(alert),
+        )
+    return True
+
+
+@dataclass(frozen=True)
+class Acked:
+    """The outcome of a press: who acknowledged, and whether it happened just now."""
+
+    alert_id: int
+    by: str
+    now: bool
+    coach_told: bool
+
+
+def acknowledge(session: Session, alert_id: int, person: Person, now: datetime) -> Acked | None:
+    """Only the caseworker it was for (or an admin) acknowledges, once; the coach is told.
+
+    Pressed again (or on another copy), nothing changes and nobody is told twice."""
+    alert = rows.alert(session, alert_id)
+    if alert is None or not (person.id == alert.caseworker_id or person.role == Role.ADMIN.value):
         audit.record(session, "alert.denied", actor_id=person.id, subject_id=alert_id, at=now)
         return None
-    if alert.acknowledged_at is None:
+    just_now = alert.acknowledged_at is None
+    if just_now:
         alert.acknowledged_at = now
         alert.acknowledged_by = person.id
         session.add(alert)
@@ -112,25 +131,54 @@ def acknowledge(session: Session, alert_id: int, person: Person, now: datetime) 
                 session,
                 recipient_id=alert.coach_id,
                 kind="alert-ack",
-                message=TOLD_COACH,
+                message=texts.TOLD_COACH,
                 params={"caseworker": person.display_name, "client": alert.facts["client"]},
                 key=f"alert:{alert.id}:ack",
                 due_at=now,
                 priority=Priority.NOTICE,
             )
-    return alert
+    by = session.get(Person, alert.acknowledged_by) if alert.acknowledged_by else None
+    return Acked(
+        alert_id=alert_id,
+        by=by.display_name if by else "",
+        now=just_now,
+        coach_told=just_now and alert.coach_id is not None,
+    )
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    """One line of /alerts: what the reader needs, read inside the transaction."""
+
+    id: int
+    client: str
+    kind: AlertKind
+    created_at: datetime
+
+
+def open_alerts(session: Session, viewer: Person) -> list[OpenAlert]:
+    """A caseworker's own open alerts; an admin sees every open alert. The look is audited."""
+    if viewer.role == Role.ADMIN.value:
+        found = rows.open_alerts(session)
+    elif viewer.role == Role.CASEWORKER.value:
+        found = rows.open_alerts(session, viewer.id)
+    else:
+        found = []
+    listed = [
+        OpenAlert(alert.id, name, AlertKind(alert.kind), alert.created_at)  # type: ignore[arg-type]
+        for alert, name in found
+    ]
+    audit.record(session, "alerts.view", actor_id=viewer.id, detail=f"{len(listed)} alerts")
+    return listed
 
 
 def resend_overdue(session: Session, now: datetime, tz: ZoneInfo) -> int:
     """Alerts nobody acknowledged within a working day: again to the caseworker, and admins."""
-    waiting = session.exec(
-        select(Alert).where(col(Alert.acknowledged_at).is_(None), col(Alert.resent_at).is_(None))
-    ).all()
     count = 0
-    for alert in waiting:
+    for alert in rows.not_resent(session):
         if resend_due(alert.created_at, tz) > now:
             continue
-        recipients = {*_admins(session)}
+        recipients = {*rows.admin_ids(session)}
         if alert.caseworker_id:
             recipients.add(alert.caseworker_id)
         _push(session, alert, sorted(recipients), f"alert:{alert.id}:again", now, again=True)
@@ -138,13 +186,3 @@ def resend_overdue(session: Session, now: datetime, tz: ZoneInfo) -> int:
         session.add(alert)
         count += 1
     return count
-
-
-def open_for(session: Session, caseworker: Person) -> list[Alert]:
-    return list(
-        session.exec(
-            select(Alert)
-            .where(Alert.caseworker_id == caseworker.id, col(Alert.acknowledged_at).is_(None))
-            .order_by(col(Alert.created_at))
-        )
-    )

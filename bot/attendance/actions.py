@@ -6,44 +6,40 @@ meeting the client gave notice for is filled in without asking anybody. A no-sho
 client what happened; if nobody can say, the caseworker is alerted at once [002 §3.4.3],
 and so is a client who keeps missing meetings [002 §2.3].
 
-Everything here is a function of a Session and `now`: it runs inside the caller's
-transaction (so the record and its messages commit together) and never reads the clock.
-Only the meeting's own coach may record its outcome; only its client may explain.
+This module is the feature's only write path. Everything here is a function of a Session
+and `now`: it runs inside the caller's transaction (so the record and its messages commit
+together) and never reads the clock. Only the meeting's own coach may record its outcome;
+only its client may explain. A refusal is audited and returned as None.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, exists, literal, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import outbox
 from bot.alerts.actions import raise_alert
-from bot.meetings.notices import KIND_NAMES
+from bot.attendance import buttons, texts
 from bot.rules.attendance import Outcome
 from bot.rules.billing import billable_hours, planned_hours
 from bot.rules.calendar import next_working_day
-from messages.i18n import N_
-from messages.render import at, clock, lines, msg, on
+from messages.render import at
 from storage import absence, audit, people
+from storage import attendance as rows
 from storage.meetings import MeetingView, view
 from storage.models import (
     AlertKind,
     Attendance,
     Meeting,
-    MeetingKind,
     MeetingStatus,
-    OutboxMessage,
     Person,
     Priority,
     Program,
-    Role,
 )
 
 # How long a client has to explain a no-show before the caseworker is alerted.
@@ -71,33 +67,7 @@ class ReasonState(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-PROMPT = N_("How did the meeting go?\n{when}–{end}\n{client}, {kind}")
-REMIND = N_(
-    "Reminder: this meeting is not recorded yet.\n{when}–{end}\n{client}, {kind}\nHow did it go?"
-)
-BUTTON_ATTENDED = N_("Attended")
-BUTTON_NO_SHOW = N_("No-show")
-BUTTON_CANCELLED = N_("Cancelled by the provider")
-
-ASK_CLIENT = N_("You did not come to the meeting on {when}. What happened?")
-CLIENT_REASONS = {
-    "ill": N_("I was ill"),
-    "child": N_("My child was ill"),
-    "forgot": N_("I forgot"),
-    "other": N_("Something else"),
-}
-# What is stored (reason_text) and shown to the coach for a button answer; free text is
-# stored as written. Reports show it with msg(), which leaves the client's words as they are.
-REASONS = {
-    "ill": N_("was ill"),
-    "child": N_("child was ill"),
-    "forgot": N_("forgot"),
-}
-TOLD_COACH_REASON = N_("{client} told why they missed the meeting on {when}: {reason}")
-TOLD_CLIENT_CANCELLED = N_(
-    "Your meeting on {when} was cancelled by the service provider. "
-    "It does not count as your absence."
-)
+OPEN_REASONS = (ReasonState.ASKED.value, ReasonState.UNKNOWN.value)
 
 
 def ref(meeting_id: int) -> str:
@@ -105,27 +75,15 @@ def ref(meeting_id: int) -> str:
     return f"meeting:{meeting_id}"
 
 
+PROMPT_KEY = ("attendance:", ":prompt")
+
+
 def prompt_key(meeting_id: int) -> str:
-    return f"attendance:{meeting_id}:prompt"
+    return f"{PROMPT_KEY[0]}{meeting_id}{PROMPT_KEY[1]}"
 
 
 def remind_key(meeting_id: int) -> str:
     return f"attendance:{meeting_id}:remind"
-
-
-def prompt_buttons(meeting_id: int) -> list[list[dict[str, str]]]:
-    return [
-        [{"text": BUTTON_ATTENDED, "data": f"at:{meeting_id}:attended"}],
-        [{"text": BUTTON_NO_SHOW, "data": f"at:{meeting_id}:noshow"}],
-        [{"text": BUTTON_CANCELLED, "data": f"at:{meeting_id}:cancelled"}],
-    ]
-
-
-def client_reason_buttons(meeting_id: int) -> list[list[dict[str, str]]]:
-    return [
-        [{"text": label, "data": f"at:{meeting_id}:r:{key}"}]
-        for key, label in CLIENT_REASONS.items()
-    ]
 
 
 def hour_choices(meeting: Meeting) -> list[int]:
@@ -141,16 +99,6 @@ def remind_due(now: datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, REMIND_AT, tzinfo=tz)
 
 
-def _params(found: MeetingView) -> dict[str, Any]:
-    m = found.meeting
-    return {
-        "when": at(m.starts_at),
-        "end": clock(m.ends_at),
-        "client": found.client.display_name,
-        "kind": msg(KIND_NAMES[MeetingKind(m.kind)]),
-    }
-
-
 def _planned(meeting: Meeting) -> float:
     return planned_hours(meeting.starts_at, meeting.ends_at)
 
@@ -159,62 +107,24 @@ def planned_minutes(meeting: Meeting) -> int:
     return round(_planned(meeting) * 60)
 
 
-def _insert(session: Session, row: Attendance) -> bool:
-    """Add the one outcome of a meeting; False if somebody recorded it meanwhile."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+def _denied(session: Session, person: Person, meeting_id: int, now: datetime) -> None:
+    audit.record(session, "attendance.denied", actor_id=person.id, subject_id=meeting_id, at=now)
 
 
 # --- the job: prompts, notices, and no-shows nobody explained ----------------------------
-def _coaches() -> Any:
-    return select(Person.id).where(Person.role == Role.COACH.value)
-
-
 def unrecorded(session: Session, now: datetime, limit: int = SWEEP_LIMIT) -> list[Meeting]:
     """Ended meetings with no outcome and no prompt yet: each is seen by one run only."""
-    recorded = exists().where(Attendance.meeting_id == Meeting.id)
-    key = literal("attendance:") + cast(Meeting.id, String) + literal(":prompt")
-    prompted = exists().where(OutboxMessage.idempotency_key == key)
-    return list(
-        session.exec(
-            select(Meeting)
-            .where(
-                col(Meeting.coach_id).in_(_coaches()),
-                col(Meeting.starts_at) >= now - PROMPT_LOOKBACK,
-                col(Meeting.starts_at) < now,
-                col(Meeting.ends_at) <= now,
-                Meeting.status == MeetingStatus.SCHEDULED.value,
-                ~recorded,
-                ~prompted,
-            )
-            .order_by(col(Meeting.ends_at), col(Meeting.id))
-            .limit(limit)
-        )
+    return rows.unrecorded(
+        session, since=now - PROMPT_LOOKBACK, now=now, prompt_key=PROMPT_KEY, limit=limit
     )
 
 
 def unexplained(session: Session, now: datetime, limit: int = SWEEP_LIMIT) -> list[Meeting]:
     """No-shows the client was asked about and did not explain within EXPLAIN_WITHIN."""
-    return list(
-        session.exec(
-            select(Meeting)
-            .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
-            .where(
-                col(Meeting.coach_id).in_(_coaches()),
-                col(Meeting.starts_at) >= now - EXPLAIN_LOOKBACK,
-                col(Meeting.starts_at) < now,
-                Attendance.outcome == Outcome.NO_SHOW.value,
-                Attendance.reason_state == ReasonState.ASKED.value,
-                col(Attendance.recorded_at) <= now - EXPLAIN_WITHIN,
-            )
-            .order_by(col(Attendance.recorded_at))
-            .limit(limit)
-        )
-    )
+    return rows.waiting_for_reason(
+        session, outcome=Outcome.NO_SHOW.value, reason_state=ReasonState.ASKED.value,
+        since=now - EXPLAIN_LOOKBACK, now=now, recorded_by=now - EXPLAIN_WITHIN, limit=limit,
+    )  # fmt: skip
 
 
 def _fill_from_notice(session: Session, meeting: Meeting, timing: str, now: datetime) -> bool:
@@ -226,7 +136,7 @@ def _fill_from_notice(session: Session, meeting: Meeting, timing: str, now: date
         billable_hours=billable_hours(outcome, planned=_planned(meeting)),
         recorded_at=now,
     )
-    if _insert(session, row):
+    if rows.add(session, row):
         audit.record(session, "attendance.notice", subject_id=meeting.id, detail=outcome, at=now)
         return True
     return False
@@ -235,20 +145,18 @@ def _fill_from_notice(session: Session, meeting: Meeting, timing: str, now: date
 def _prompt(session: Session, meeting: Meeting, now: datetime, tz: ZoneInfo) -> None:
     """One prompt now and one reminder next working morning, both with the answer buttons."""
     assert meeting.id is not None
-    found = view(session, meeting)
-    params = _params(found)
     common: dict[str, Any] = {
         "recipient_id": meeting.coach_id,
-        "params": params,
-        "buttons": prompt_buttons(meeting.id),
+        "params": texts.params(view(session, meeting)),
+        "buttons": buttons.prompt(meeting.id),
         "object_ref": ref(meeting.id),
     }
     outbox.schedule(
-        session, kind="attendance", message=PROMPT, key=prompt_key(meeting.id), due_at=now,
-        priority=Priority.NOTICE, **common,
+        session, kind="attendance", message=texts.PROMPT, key=prompt_key(meeting.id),
+        due_at=now, priority=Priority.NOTICE, **common,
     )  # fmt: skip
     outbox.schedule(
-        session, kind="attendance-remind", message=REMIND, key=remind_key(meeting.id),
+        session, kind="attendance-remind", message=texts.REMIND, key=remind_key(meeting.id),
         due_at=remind_due(now, tz), priority=Priority.REMINDER, **common,
     )  # fmt: skip
 
@@ -271,14 +179,14 @@ def sweep(session: Session, now: datetime, tz: ZoneInfo) -> int:
 # --- the coach's answers ---------------------------------------------------------------
 def _own_ended(session: Session, meeting_id: int, coach: Person, now: datetime) -> Meeting | None:
     """The coach's own meeting, held and over; anything else is a forged or stale button."""
-    meeting = session.get(Meeting, meeting_id)
+    meeting = rows.meeting(session, meeting_id)
     if (
         meeting is None
         or meeting.coach_id != coach.id
         or meeting.status != MeetingStatus.SCHEDULED.value
         or meeting.ends_at > now
     ):
-        audit.record(session, "attendance.denied", actor_id=coach.id, subject_id=meeting_id, at=now)
+        _denied(session, coach, meeting_id, now)
         return None
     return meeting
 
@@ -288,7 +196,7 @@ def open_for_coach(
 ) -> MeetingView | None:
     """The meeting if this coach may still record its outcome (nobody has yet)."""
     meeting = _own_ended(session, meeting_id, coach, now)
-    if meeting is None or session.get(Attendance, meeting_id) is not None:
+    if meeting is None or rows.outcome_of(session, meeting_id) is not None:
         return None
     return view(session, meeting)
 
@@ -319,7 +227,7 @@ def _record(
         recorded_at=now,
         **extra,
     )
-    if not _insert(session, row):
+    if not rows.add(session, row):
         return None
     _answered(session, meeting.id)
     audit.record(
@@ -344,7 +252,7 @@ def record_attended(
     if found is None:
         return None
     if minutes not in hour_choices(found.meeting):
-        audit.record(session, "attendance.denied", actor_id=coach.id, subject_id=meeting_id, at=now)
+        _denied(session, coach, meeting_id, now)
         return None
     row = _record(session, found, coach, Outcome.ATTENDED, now, hours_used=round(minutes / 60, 4))
     return Recorded(found, row) if row is not None else None
@@ -354,7 +262,7 @@ def record_diary(
     session: Session, meeting_id: int, coach: Person, text: str, now: datetime
 ) -> Attendance | None:
     """The hour and content diary [002 §3.4.2]: one line of what was done."""
-    row = session.get(Attendance, meeting_id)
+    row = rows.outcome_of(session, meeting_id)
     if (
         row is None
         or row.outcome != Outcome.ATTENDED.value
@@ -379,7 +287,7 @@ def record_cancelled(
         return None
     outbox.schedule(
         session, recipient_id=found.client.id, kind="attendance-told",  # type: ignore[arg-type]
-        message=TOLD_CLIENT_CANCELLED, params=_params(found),
+        message=texts.TOLD_CLIENT_CANCELLED, params=texts.params(found),
         key=f"attendance:{meeting_id}:cancelled", due_at=now, priority=Priority.NOTICE,
         quiet=True, object_ref=ref(meeting_id),
     )  # fmt: skip
@@ -398,30 +306,12 @@ def record_no_show(
         return None
     outbox.schedule(
         session, recipient_id=found.client.id, kind="attendance-ask",  # type: ignore[arg-type]
-        message=ASK_CLIENT, params=_params(found), buttons=client_reason_buttons(meeting_id),
-        key=f"attendance:{meeting_id}:ask", due_at=now, priority=Priority.NOTICE,
-        object_ref=ref(meeting_id),
+        message=texts.ASK_CLIENT, params=texts.params(found),
+        buttons=buttons.client_reasons(meeting_id), key=f"attendance:{meeting_id}:ask",
+        due_at=now, priority=Priority.NOTICE, object_ref=ref(meeting_id),
     )  # fmt: skip
     alerted = repeated_no_shows(session, found, now, tz)
     return Recorded(found, row, alerted=alerted)
-
-
-def no_show_dates(session: Session, client_id: int, since: datetime | None) -> list[datetime]:
-    """Start times of the client's no-shows since `since`, oldest first (client index)."""
-    query = (
-        select(Meeting.starts_at)
-        .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
-        .where(Meeting.client_id == client_id, Attendance.outcome == Outcome.NO_SHOW.value)
-    )
-    if since is not None:
-        query = query.where(col(Meeting.starts_at) >= since)
-    return list(session.exec(query.order_by(col(Meeting.starts_at))))
-
-
-def date_list(days: list[date]) -> dict[str, Any]:
-    """Dates for the reader, comma-separated on one line, each in the reader's format."""
-    names = {f"d{n}": on(day) for n, day in enumerate(days)}
-    return lines((", ".join("{" + name + "}" for name in names), names))
 
 
 def repeated_no_shows(session: Session, found: MeetingView, now: datetime, tz: ZoneInfo) -> bool:
@@ -441,13 +331,13 @@ def repeated_no_shows(session: Session, found: MeetingView, now: datetime, tz: Z
         since = datetime.combine(period.start_date, time(0), tzinfo=tz)
         if found.meeting.starts_at < since:
             return False  # an old meeting recorded late belongs to an earlier period
-    starts = no_show_dates(session, client.id, since)
+    starts = rows.starts_with_outcome(session, client.id, Outcome.NO_SHOW.value, since)
     if len(starts) != threshold:
         return False
     days = [start.astimezone(tz).date() for start in starts]
     raise_alert(
         session, kind=AlertKind.REPEATED_NO_SHOWS, client=client,
-        facts={"dates": date_list(days)}, now=now,
+        facts={"dates": texts.date_list(days)}, now=now,
     )  # fmt: skip
     return True
 
@@ -458,16 +348,11 @@ def escalate(session: Session, found: MeetingView, now: datetime) -> bool:
     The state changes from asked to unknown in one conditional UPDATE, so the coach's
     button and the 24-hour job cannot both raise the alert.
     """
-    changed = session.execute(
-        update(Attendance)
-        .where(
-            col(Attendance.meeting_id) == found.meeting.id,
-            Attendance.outcome == Outcome.NO_SHOW.value,
-            Attendance.reason_state == ReasonState.ASKED.value,
-        )
-        .values(reason_state=ReasonState.UNKNOWN.value)
-    )
-    if changed.rowcount != 1:
+    assert found.meeting.id is not None
+    if not rows.change_reason_state(
+        session, found.meeting.id, outcome=Outcome.NO_SHOW.value,
+        old=ReasonState.ASKED.value, new=ReasonState.UNKNOWN.value,
+    ):  # fmt: skip
         return False
     raise_alert(
         session, kind=AlertKind.NO_SHOW_UNKNOWN, client=found.client,
@@ -484,31 +369,20 @@ class ReasonAnswer:
     reason: str | None = None
 
 
-def reason_unknown(
-    session: Session, meeting_id: int, coach: Person, now: datetime
+def reason_known(
+    session: Session, meeting_id: int, coach: Person, now: datetime, *, unknown: bool
 ) -> ReasonAnswer | None:
-    """The coach does not know why: the caseworker is alerted at once (if not already)."""
+    """Is the reason of the coach's no-show known? `unknown`: the caseworker is alerted at
+    once (if not already); else the coach waits for the client, and the 24-hour check stays."""
     meeting = _own_ended(session, meeting_id, coach, now)
-    row = session.get(Attendance, meeting_id) if meeting is not None else None
+    row = rows.outcome_of(session, meeting_id) if meeting is not None else None
     if meeting is None or row is None or row.outcome != Outcome.NO_SHOW.value:
         return None
     found = view(session, meeting)
-    alerted = escalate(session, found, now)
-    session.refresh(row)
+    alerted = unknown and escalate(session, found, now)
+    if alerted:
+        session.refresh(row)
     return ReasonAnswer(found, ReasonState(row.reason_state), alerted, row.reason_text)
-
-
-def reason_wait(
-    session: Session, meeting_id: int, coach: Person, now: datetime
-) -> ReasonAnswer | None:
-    """The coach waits for the client's answer; the 24-hour check stays on."""
-    meeting = _own_ended(session, meeting_id, coach, now)
-    row = session.get(Attendance, meeting_id) if meeting is not None else None
-    if meeting is None or row is None or row.outcome != Outcome.NO_SHOW.value:
-        return None
-    return ReasonAnswer(
-        view(session, meeting), ReasonState(row.reason_state), False, row.reason_text
-    )
 
 
 # --- the client's answer ---------------------------------------------------------------
@@ -516,29 +390,22 @@ def _own_no_show(
     session: Session, meeting_id: int, client: Person, now: datetime
 ) -> tuple[Meeting, Attendance] | None:
     """The client's own no-show whose reason is still open; else a forged or stale button."""
-    meeting = session.get(Meeting, meeting_id)
-    row = session.get(Attendance, meeting_id) if meeting is not None else None
+    meeting = rows.meeting(session, meeting_id)
+    row = rows.outcome_of(session, meeting_id) if meeting is not None else None
     if (
         meeting is None
         or meeting.client_id != client.id
         or row is None
         or row.outcome != Outcome.NO_SHOW.value
-        or row.reason_state not in (ReasonState.ASKED.value, ReasonState.UNKNOWN.value)
+        or row.reason_state not in OPEN_REASONS
     ):
-        audit.record(
-            session, "attendance.denied", actor_id=client.id, subject_id=meeting_id, at=now
-        )
+        _denied(session, client, meeting_id, now)
         return None
     return meeting, row
 
 
 def may_explain(session: Session, meeting_id: int, client: Person, now: datetime) -> bool:
     return _own_no_show(session, meeting_id, client, now) is not None
-
-
-def reason_param(reason: str) -> str | dict[str, str]:
-    """A button's reason is translated for the reader; the client's own words are not."""
-    return msg(reason) if reason in REASONS.values() else reason
 
 
 def explain(
@@ -555,10 +422,10 @@ def explain(
     row.reason_text = reason.strip()[:REASON_MAX]
     session.add(row)
     found = view(session, meeting)
-    params = {**_params(found), "reason": reason_param(row.reason_text)}
+    params = {**texts.params(found), "reason": texts.reason_param(row.reason_text)}
     outbox.schedule(
         session, recipient_id=meeting.coach_id, kind="attendance-told",
-        message=TOLD_COACH_REASON, params=params,
+        message=texts.TOLD_COACH_REASON, params=params,
         key=f"attendance:{meeting_id}:explained", due_at=now, priority=Priority.NOTICE,
         object_ref=ref(meeting_id),
     )  # fmt: skip
@@ -570,17 +437,11 @@ def explain_latest(
     session: Session, client: Person, text: str, now: datetime
 ) -> MeetingView | None:
     """For a free-text handler: the client's words explain their newest open no-show, if any."""
-    meeting_id = session.exec(
-        select(Meeting.id)
-        .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
-        .where(
-            Meeting.client_id == client.id,
-            col(Meeting.starts_at) >= now - EXPLAIN_LOOKBACK,
-            Attendance.outcome == Outcome.NO_SHOW.value,
-            col(Attendance.reason_state).in_([ReasonState.ASKED.value, ReasonState.UNKNOWN.value]),
-        )
-        .order_by(col(Meeting.starts_at).desc())
-    ).first()
+    assert client.id is not None
+    meeting_id = rows.newest_with_reason_state(
+        session, client.id, outcome=Outcome.NO_SHOW.value, states=OPEN_REASONS,
+        since=now - EXPLAIN_LOOKBACK,
+    )  # fmt: skip
     if meeting_id is None:
         return None
     return explain(session, meeting_id, client, text, now)

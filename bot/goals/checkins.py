@@ -5,6 +5,7 @@ Everything here is a function of a Session and `now`, run in the caller's transa
 a round and its first message commit together: a restart loses nothing and sends nothing
 twice (outbox keys are per round). The questions are built once, here, for both the
 outbox (the first question, the reminder) and the handler (the questions that follow).
+The client's answers are written by bot.goals.actions.
 """
 
 from __future__ import annotations
@@ -85,6 +86,11 @@ def next_question(session: Session, checkin: CheckIn) -> Question | None:
 def wrapped(template: str, inner: Question) -> Question:
     """The first question of a round, or its reminder: a line before the question."""
     return Question(template, {"question": lines((inner.message, inner.params))}, inner.buttons)
+
+
+def rule_of(plan: CheckInPlan) -> Plan:
+    """A stored plan as the rule reads it."""
+    return Plan(plan.weekday, goals.plan_time(plan.at_time), plan.every_weeks, plan.anchor)
 
 
 def ref(client_id: int) -> str:
@@ -234,35 +240,6 @@ def queue_reminders(session: Session, now: datetime) -> int:
     return sent
 
 
-@dataclass(frozen=True)
-class AnswerResult:
-    goal: Goal
-    score: int | None
-    done: bool
-    following: Question | None  # the round's next question; None when all are answered
-
-
-def answer(
-    session: Session,
-    client: Person,
-    checkin_id: int,
-    goal_id: int,
-    value: str,
-    now: datetime,
-) -> AnswerResult | None:
-    """Record a tap ('1'..'5' or 'd'); None for a button that is not this client's."""
-    done = value == "d"
-    score = None if done else int(value)
-    saved = goals.record_answer(
-        session, client, checkin_id, goal_id, score=score, done=done, now=now
-    )
-    if saved is None:
-        return None
-    checkin = session.get(CheckIn, checkin_id)
-    assert checkin is not None
-    return AnswerResult(saved.goal, score, done, next_question(session, checkin))
-
-
 def answered_goal(session: Session, client: Person, checkin_id: int, goal_id: int) -> Goal | None:
     """The goal, if this client has answered it in this round (words may follow)."""
     if goals.round_for(session, client, checkin_id) is None:
@@ -270,10 +247,3 @@ def answered_goal(session: Session, client: Person, checkin_id: int, goal_id: in
     if goal_id not in goals.answers_in(session, checkin_id):
         return None
     return session.get(Goal, goal_id)
-
-
-def comment(
-    session: Session, client: Person, checkin_id: int, goal_id: int, text: str, now: datetime
-) -> bool:
-    """Save the few words to the client's own answer; False if it is not theirs."""
-    return goals.record_comment(session, client, checkin_id, goal_id, text, now) is not None

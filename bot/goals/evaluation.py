@@ -1,5 +1,7 @@
 """The end of a period: the coach evaluates every goal, the client gives feedback, and a
 summary (the final report's goal part) goes in writing to the client and the caseworker.
+Here: the prompts (a job), where an evaluation stands, and the summary's text; the
+evaluation and the feedback are written by bot.goals.actions.
 
 Seed 001: at the end of job coaching the client has reached at least two goals or results
 and/or concrete next steps are set; feedback is delivered in writing to the client and the
@@ -17,12 +19,11 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from bot import outbox
+from bot.goals.texts import STATUS_NAMES
 from bot.periods.programs import PROGRAM_NAMES
 from bot.rules.calendar import next_working_day
 from bot.rules.goals import (
     EVALUATION_TIME,
-    FEEDBACK_MAX,
-    STATUS_NAMES,
     GoalStatus,
     counts_as_reached,
     evaluation_due,
@@ -226,53 +227,6 @@ def evaluation(session: Session, coach: Person, period_id: int) -> Evaluation | 
     return Evaluation(period, client, found, waiting[0] if waiting else None, evaluated)
 
 
-def finish(
-    session: Session, coach: Person, period_id: int, next_steps: str | None, now: datetime
-) -> dict[str, Any] | None:
-    """Record the count and next steps; send the summary to the client and the caseworker.
-
-    Returns the summary's parameters (as the caseworker reads it: with the warning when
-    the job-coaching rule is left unmet), which the coach is shown too."""
-    found = evaluation(session, coach, period_id)
-    if found is None or found.next_goal is not None:
-        return None
-    review = goals.review_of(session, period_id)
-    if review.evaluated_at is not None:
-        return None  # final: a second press (another process, an old button) sends nothing
-    review.goals_total, review.goals_reached = len(found.goals), found.reached
-    if next_steps is not None:
-        review.next_steps = " ".join(next_steps.split())[:1000] or None
-    review.evaluated_at, review.evaluated_by = now, coach.id
-    session.add(review)
-    for goal in found.goals:  # goals set before any period was recorded belong to this one
-        if goal.period_id is None:
-            goal.period_id = period_id
-            session.add(goal)
-    audit.record(
-        session, "period.evaluate", actor_id=coach.id, subject_id=period_id, at=now,
-        detail=f"{found.reached}/{len(found.goals)}",
-    )  # fmt: skip
-    report = report_params(session, found.period, review)
-    # The warning is for the caseworker (and the coach), not a reproach to the client.
-    for recipient, params in (
-        (found.client.id, {**report, "warning": ""}),
-        (found.client.caseworker_id, report),
-    ):
-        if recipient is None:
-            continue
-        outbox.schedule(
-            session,
-            recipient_id=recipient,
-            kind="period_report",
-            message=REPORT,
-            params=params,
-            key=f"period-report:{period_id}:{recipient}",
-            due_at=now,
-            priority=Priority.NOTICE,
-        )
-    return report
-
-
 def report_params(session: Session, period: ServicePeriod, review: PeriodReview) -> dict[str, Any]:
     client = session.get(Person, period.client_id)
     assert client is not None
@@ -322,66 +276,3 @@ def client_period(session: Session, client: Person, period_id: int) -> ServicePe
     if period is None or period.client_id != client.id or client.role != Role.CLIENT.value:
         return None
     return period
-
-
-def record_feedback_score(
-    session: Session, client: Person, period_id: int, score: int, now: datetime
-) -> bool:
-    """The tap; if the summary already went out, the feedback follows it at once (words
-    written later follow in a second note)."""
-    period = client_period(session, client, period_id)
-    if period is None or not 1 <= score <= 5:
-        return False
-    review = goals.review_of(session, period_id)
-    review.feedback_score, review.feedback_at = score, now
-    session.add(review)
-    audit.record(session, "period.feedback", actor_id=client.id, subject_id=period_id, at=now)
-    _note_if_reported(session, client, period, review, now, "score")
-    return True
-
-
-def record_feedback_text(
-    session: Session, client: Person, period_id: int, text: str | None, now: datetime
-) -> bool:
-    """The few words (or Skip, None)."""
-    period = client_period(session, client, period_id)
-    if period is None:
-        return False
-    review = goals.review_of(session, period_id)
-    if review.feedback_score is None:
-        return False
-    words = " ".join((text or "").split())[:FEEDBACK_MAX] or None
-    if words is None:
-        return True
-    review.feedback_text = words
-    session.add(review)
-    _note_if_reported(session, client, period, review, now, "text")
-    return True
-
-
-def _note_if_reported(
-    session: Session,
-    client: Person,
-    period: ServicePeriod,
-    review: PeriodReview,
-    now: datetime,
-    part: str,
-) -> None:
-    """Feedback given after the summary went out goes to the caseworker and the coach."""
-    if review.evaluated_at is None:
-        return  # the summary will carry it
-    end = period_end(period)
-    for recipient in filter(None, (client.caseworker_id, client.coach_id)):
-        outbox.schedule(
-            session,
-            recipient_id=recipient,
-            kind="feedback_note",
-            message=FEEDBACK_NOTE,
-            params={
-                "client": client.display_name,
-                "end": on(end) if end else "",
-                "feedback": feedback_value(review),
-            },
-            key=f"feedback-note:{period.id}:{recipient}:{part}",
-            due_at=now,
-        )

@@ -1,4 +1,5 @@
-"""How goals, answers and check-in plans read in chat, in the reader's language."""
+"""How goals, answers and check-in plans read in chat, in the reader's language, and what
+the client is told when their coach changes their goals or check-in time."""
 
 from __future__ import annotations
 
@@ -6,12 +7,33 @@ from datetime import date, datetime, time
 
 from babel.dates import format_date, get_day_names
 
-from bot.rules.goals import AREAS, STATUS_NAMES, GoalStatus
+from bot.rules.goals import GoalStatus
 from messages.formatting import locale_of, show_clock, show_date
 from messages.i18n import N_, Translator
 from storage.goals import HistoryPoint, plan_time
 from storage.models import CheckInPlan, Goal
 
+# The names of the goal areas (bot.rules.goals.AREAS), in the order the coach sees them.
+AREA_NAMES: dict[str, str] = {
+    "employment": N_("Employment or starting education"),
+    "documents": N_("Job search: CV and applications"),
+    "channels": N_("Job search: channels"),
+    "digital": N_("Job search: digital skills"),
+    "interview": N_("Job search: interviews"),
+    "skills": N_("Job search: naming my skills"),
+    "networks": N_("Job search: networks"),
+    "ai": N_("Job search: using AI"),
+    "opportunities": N_("Mapping job opportunities"),
+    "working_life": N_("Working-life skills"),
+    "keep_job": N_("Starting and keeping a job"),
+    "plan": N_("A plan for education or work"),
+}
+STATUS_NAMES = {
+    GoalStatus.OPEN: N_("Open"),
+    GoalStatus.REACHED: N_("Reached"),
+    GoalStatus.PARTLY: N_("Partly reached"),
+    GoalStatus.NOT_REACHED: N_("Not reached"),
+}
 ICONS = {
     GoalStatus.OPEN: "🎯",
     GoalStatus.REACHED: "✅",
@@ -20,6 +42,20 @@ ICONS = {
 }
 EVERY_WEEK = N_("every {weekday} at {time}")
 EVERY_OTHER_WEEK = N_("every other {weekday} at {time}")
+
+# What the client is told (outbox rows of bot.goals.actions).
+TOLD_CLIENT_ADDED = N_(
+    "Your coach added a goal for you:\n🎯 {goal}\nReached when: {criterion}\n\n"
+    "I will ask you how it is going, next on {next}. /goals shows your goals."
+)
+TOLD_CLIENT_ADDED_LATER = N_(
+    "Your coach added a goal for you:\n🎯 {goal}\nReached when: {criterion}\n\n"
+    "/goals shows your goals."
+)
+TOLD_CLIENT_CLOSED = N_("Your goal “{goal}”: {status}.")
+TOLD_CLIENT_PLAN = N_(
+    "Your coach changed your check-in time. I will ask you next on {next}. /goals shows it."
+)
 
 
 def weekday_name(weekday: int, language: str) -> str:
@@ -63,7 +99,7 @@ def icon(goal: Goal) -> str:
 
 
 def area_text(area: str, t: Translator) -> str:
-    name = AREAS.get(area)
+    name = AREA_NAMES.get(area)
     return t(name) if name else area
 
 

@@ -18,7 +18,7 @@ from bot.rules.reminders import client_reminders
 from messages.i18n import N_
 from messages.render import at, clock, msg
 from storage.meetings import MeetingView
-from storage.models import Meeting, MeetingKind, Person, Priority
+from storage.models import ClientResponse, Meeting, MeetingKind, Person, Priority
 
 Quiet = tuple[time, time]
 DEFAULT_QUIET: Quiet = (QUIET_START, QUIET_END)
@@ -46,6 +46,12 @@ REMIND_DAY_BEFORE = N_(
     "Reminder: tomorrow you have a meeting\n{when}–{end}\nWith: {coach}\nPlace: {place}"
 )
 REMIND_SOON = N_("Reminder: your meeting starts at {start}\nWith: {coach}\nPlace: {place}")
+ANSWER_TO_COACH = {
+    ClientResponse.CONFIRMED: N_("{client} will come to the meeting on {when}."),
+    ClientResponse.OTHER_TIME: N_(
+        "{client} asks for another time for the meeting on {when}. Their words: {note}"
+    ),
+}
 
 # A card comes at most a week ahead, so a long weekly series is not a wall of cards.
 CARD_LEAD = timedelta(days=7)
@@ -74,12 +80,21 @@ def _params(found: MeetingView) -> dict[str, Any]:
     }
 
 
+def card_answer(action: str) -> str:
+    """The pattern of a card's answer button: the meeting id, then its sequence (missing
+    on cards sent before the answers carried it)."""
+    return rf"^mt:(\d{{1,12}})(?::(\d{{1,6}}))?:{action}$"
+
+
 def client_buttons(meeting: Meeting) -> list[list[dict[str, str]]]:
-    mid = meeting.id
+    """The card's answers carry the meeting's sequence (`mt:<id>:<sequence>:yes`): once a
+    move has sent a newer card, the old card's answers are stale. The calendar file is
+    always the current one, so its button needs no sequence."""
+    mid, seq = meeting.id, meeting.sequence
     return [
-        [{"text": BUTTON_COME, "data": f"mt:{mid}:yes"}],
-        [{"text": BUTTON_CANNOT, "data": f"mt:{mid}:no"}],
-        [{"text": BUTTON_OTHER_TIME, "data": f"mt:{mid}:other"}],
+        [{"text": BUTTON_COME, "data": f"mt:{mid}:{seq}:yes"}],
+        [{"text": BUTTON_CANNOT, "data": f"mt:{mid}:{seq}:no"}],
+        [{"text": BUTTON_OTHER_TIME, "data": f"mt:{mid}:{seq}:other"}],
         [{"text": BUTTON_CALENDAR, "data": f"mt:{mid}:ics"}],
     ]
 
@@ -253,3 +268,22 @@ def cancelled(session: Session, found: MeetingView, now: datetime) -> None:
             now,
             buttons=calendar,
         )
+
+
+def answered(
+    session: Session, found: MeetingView, response: ClientResponse, note: str | None, now: datetime
+) -> None:
+    """The coach is told the client's answer on the card. Every answer is its own row
+    (the key has the time): a client may change their mind."""
+    m = found.meeting
+    outbox.schedule(
+        session,
+        recipient_id=m.coach_id,
+        kind="meeting-answer",
+        message=ANSWER_TO_COACH[response],
+        params={"client": found.client.display_name, "when": at(m.starts_at), "note": note or ""},
+        key=f"meeting:{m.id}:answer:{response.value}:{now.isoformat()}",
+        due_at=now,
+        priority=Priority.NOTICE,
+        object_ref=ref(m),
+    )

@@ -15,24 +15,24 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.rules.calendar import is_working_day, previous_working_day
-from messages.i18n import N_
 
 # Goal areas of seed 001, job-search skills split into its named parts: the area says
-# what kind of result a goal is when the period's results are counted.
-AREAS: dict[str, str] = {
-    "employment": N_("Employment or starting education"),
-    "documents": N_("Job search: CV and applications"),
-    "channels": N_("Job search: channels"),
-    "digital": N_("Job search: digital skills"),
-    "interview": N_("Job search: interviews"),
-    "skills": N_("Job search: naming my skills"),
-    "networks": N_("Job search: networks"),
-    "ai": N_("Job search: using AI"),
-    "opportunities": N_("Mapping job opportunities"),
-    "working_life": N_("Working-life skills"),
-    "keep_job": N_("Starting and keeping a job"),
-    "plan": N_("A plan for education or work"),
-}
+# what kind of result a goal is when the period's results are counted. The keys are
+# stored and put in buttons; their names are texts (bot.goals.texts.AREA_NAMES).
+AREAS: tuple[str, ...] = (
+    "employment",
+    "documents",
+    "channels",
+    "digital",
+    "interview",
+    "skills",
+    "networks",
+    "ai",
+    "opportunities",
+    "working_life",
+    "keep_job",
+    "plan",
+)
 
 TEXT_MAX = 300  # the goal, the criterion: a line or two on a phone
 EVIDENCE_MAX = 500
@@ -55,14 +55,6 @@ class GoalStatus(enum.StrEnum):
     NOT_REACHED = "not_reached"
 
 
-STATUS_NAMES = {
-    GoalStatus.OPEN: N_("Open"),
-    GoalStatus.REACHED: N_("Reached"),
-    GoalStatus.PARTLY: N_("Partly reached"),
-    GoalStatus.NOT_REACHED: N_("Not reached"),
-}
-
-
 @dataclass(frozen=True)
 class Plan:
     """When the client is asked: a weekday (0 = Monday), a local time, every 1 or 2 weeks.
@@ -80,6 +72,22 @@ class Plan:
             raise ValueError("weekday is 0..6")
         if self.every_weeks not in (1, 2):
             raise ValueError("check-ins are weekly or every two weeks")
+
+
+def one_line(text: str | None, limit: int) -> str:
+    """What a person typed as it is kept: one line, spaces collapsed, at most `limit`
+    characters (a goal, a criterion, evidence: a line or two on a phone)."""
+    return " ".join((text or "").split())[:limit]
+
+
+def first_day(weekday: int, at: time, now: datetime, tz: ZoneInfo) -> date:
+    """The next local date with this weekday whose time `at` is still ahead: a new
+    check-in rhythm starts there, every one or two weeks from it."""
+    local = now.astimezone(tz)
+    ahead = (weekday - local.weekday()) % 7
+    if ahead == 0 and local.time() >= at:
+        ahead = 7
+    return local.date() + timedelta(days=ahead)
 
 
 def _monday(day: date) -> date:
@@ -119,6 +127,31 @@ def next_occurrence(plan: Plan, now: datetime, tz: ZoneInfo) -> datetime:
                 return at.astimezone(now.tzinfo)
         day += timedelta(days=1)
     raise AssertionError("a plan repeats within two weeks")  # pragma: no cover
+
+
+def checkable(goal: str, criterion: str) -> bool:
+    """A criterion says what shows the goal is reached [seed 001: "kiistattomasti"]: not
+    the goal again in other case, nor a word or two."""
+    return criterion.casefold() != goal.casefold() and len(criterion) >= 3
+
+
+TARGET_CHOICES = ("14", "30", "end", "none")  # in two weeks, a month, the period's end, none
+TARGET_HORIZON = timedelta(days=3 * 366)  # a typed target date is at most three years ahead
+
+
+def target_day(choice: str, today: date, period_end: date | None) -> date | None:
+    """The target date a button chose (None: no date, or the period has no end)."""
+    if choice == "end":
+        return period_end
+    if choice == "none":
+        return None
+    return today + timedelta(days=int(choice))
+
+
+def typed_target(text: str, today: date) -> date | None:
+    """A typed target date, from today on and within the horizon; None if it is not one."""
+    day = parse_day(text, today)
+    return day if day is not None and today <= day <= today + TARGET_HORIZON else None
 
 
 def fell(previous: int | None, latest: int | None) -> bool:

@@ -13,13 +13,15 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import DISPATCHER_KEY, build_application
-from bot.embedded import running
+from bot.embedded import inbox_of, running
 from bot.fakeapi import Conversation, FakeTelegram
+from bot.inbox.worker import InboxWorker
+from bot.onboarding import actions as onboarding
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import TelegramLimits
 from bot.services import Services
 from bot.settings import Settings
-from storage import invites, people
+from storage import people
 from storage.db import Database
 from storage.models import Person, Role
 
@@ -47,9 +49,11 @@ class Harness:
         limits: TelegramLimits | None = None,
         dispatcher_options: dict[str, Any] | None = None,
         polling: bool = True,
+        mode: str | None = None,
         **settings: Any,
     ) -> None:
         self.polling = polling
+        self.mode = mode
         self.database_url = database_url
         self.clock: Clock | Callable[[], datetime] = (
             Clock(now) if now is not None else (lambda: datetime.now(UTC))
@@ -73,6 +77,11 @@ class Harness:
         assert self.app is not None
         return self.app.bot_data[DISPATCHER_KEY]  # type: ignore[no-any-return]
 
+    @property
+    def inbox(self) -> InboxWorker:
+        assert self.app is not None
+        return inbox_of(self.app)
+
     async def __aenter__(self) -> Harness:
         if self._own_fake:
             await self.fake.start()
@@ -87,7 +96,7 @@ class Harness:
         self.app = build_application(
             services, limits=self.limits, dispatcher_options=self.dispatcher_options
         )
-        self._running = running(self.app, polling=self.polling)
+        self._running = running(self.app, polling=self.polling, mode=self.mode)  # type: ignore[arg-type]
         await self._running.__aenter__()
         return self
 
@@ -132,7 +141,7 @@ class Harness:
 
     def invite(self, person_id: int, *, now: datetime | None = None, days: int = 7) -> str:
         return self.db.call(
-            invites.create_invite, person_id, now=now or datetime.now(UTC), days=days
+            onboarding.create_invite, person_id, now=now or datetime.now(UTC), days=days
         )
 
     def user_id(self) -> int:

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from storage import absence, audit, meetings
+from bot.absence import actions
+from storage import audit, meetings
 from storage.models import (
     AbsenceNotice,
     AbsenceReason,
@@ -20,6 +21,7 @@ from storage.models import (
     Role,
 )
 from tests.e2e.harness import Clock, Harness
+from tests.e2e.stale import LEAVES, REFUSED, leave, press_stale, seen
 
 pytestmark = pytest.mark.asyncio
 HKI = ZoneInfo("Europe/Helsinki")
@@ -221,11 +223,91 @@ async def test_a_client_cannot_file_a_notice_for_another_clients_meeting(databas
             assert answer.text in ("Tämä painike ei ole enää voimassa.", None), data
         with bot.db.session() as session:
             person = session.get(Person, other)
-            filed = absence.file_notices(
+            filed = actions.file_notices(
                 session, person, [mine], AbsenceReason.ILL, None, now=bot.services.now(), tz=HKI
             )
         assert filed == [] and notices(bot) == []
         with bot.db.session() as session:
             assert {e.actor_id for e in audit.entries(session, action="absence.denied")} == {other}
+    finally:
+        await bot.__aexit__(None, None, None)
+
+
+# --- stale buttons -----------------------------------------------------------------------
+THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=HKI)
+
+
+async def test_the_first_flows_send_after_absent_again_is_refused_politely(
+    database_url: str,
+) -> None:
+    """The bug of issue #10: /absent → pick → reason → /absent again → the first flow's
+    "✔ Lähetä" used to fail an assert on the new, empty draft ("tapahtui virhe")."""
+    bot, ids, chats = await setup(database_url, COACHBOT_OUTBOX_INTERVAL=0.2)
+    try:
+        book(bot, ids["coach"], ids["client"], TUESDAY_10)
+        client = chats["client"]
+        pick = await client.say("/absent")
+        await client.press(pick.button_texts[0], message=pick)
+        await client.press("Seuraava ▶", message=pick)
+        first = await client.press("Olen sairas", message=pick)
+        assert first.button_texts == ["✔ Lähetä", "✖ Peru"]
+        again = await client.say("/absent")
+        assert again.text == "Mihin tapaamisiin et pääse? Valitse napauttamalla."
+        query = await client.click("✔ Lähetä", message=first)
+        answer = await client.answer(query)
+        assert (answer.text, answer.show_alert) == (REFUSED, True)
+        assert notices(bot) == []
+        await client.silence()
+        # The new flow is where it was, and still works.
+        chosen = await client.press(again.button_texts[0], message=again)
+        assert chosen.button_texts[0].startswith("☑ ")
+    finally:
+        await bot.__aexit__(None, None, None)
+    assert not any("ei pääse" in (m.text or "") for m in chats["coach"].messages)
+
+
+@pytest.mark.parametrize("how", LEAVES)
+async def test_every_steps_buttons_are_stale_once_the_notice_is_restarted_or_left(
+    database_url: str, how: str
+) -> None:
+    bot, ids, chats = await setup(database_url, COACHBOT_OUTBOX_INTERVAL=0.2)
+    try:
+        _, _, thursday = book(
+            bot, ids["coach"], ids["client"], TUESDAY_10, WEDNESDAY_10, THURSDAY_10
+        )
+
+        def file_thursday(session):  # type: ignore[no-untyped-def]
+            client = session.get(Person, ids["client"])
+            now = bot.services.now()
+            actions.file_notices(
+                session, client, [thursday], AbsenceReason.ILL, None, now=now, tz=HKI
+            )
+
+        bot.db.call(file_thursday)
+        bot.dispatcher.wake()
+        coach_uid = chats["coach"].user.id
+        await bot.fake.wait_for_message(coach_uid, predicate=lambda m: "ei pääse" in (m.text or ""))
+        client = chats["client"]
+        steps = []
+        # A first run to the withdrawal list; then a second run through every other step.
+        pick = await client.say("/absent")
+        steps.append(seen(pick))
+        steps.append(seen(await client.press("Peru ilmoitus", message=pick)))
+        pick = await client.say("/absent")
+        steps.append(seen(pick))
+        steps.append(seen(await client.press(pick.button_texts[0], message=pick)))
+        steps.append(seen(await client.press("Seuraava ▶", message=pick)))
+        steps.append(seen(await client.press("Jotain muuta", message=pick)))
+        confirm = await client.say("hammaslääkäri")
+        assert confirm.button_texts == ["✔ Lähetä", "✖ Peru"]
+        steps.append(seen(confirm))
+
+        await leave(client, how, "/absent")
+        assert await press_stale(bot, client, steps) >= 10
+        [notice] = notices(bot)
+        assert (notice.meeting_id, notice.withdrawn_at) == (thursday, None)
+        await bot.dispatcher.run_once()
+        assert sum("ei pääse" in (m.text or "") for m in bot.fake.messages_to(coach_uid)) == 1
+        assert not any("perui" in (m.text or "") for m in bot.fake.messages_to(coach_uid))
     finally:
         await bot.__aexit__(None, None, None)

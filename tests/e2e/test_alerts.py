@@ -454,3 +454,93 @@ async def test_an_alert_raised_while_the_bot_is_stopped_arrives_after_the_restar
             alert = await alert_message(fake, uid)
             assert alert.text == STOP_ALERT
             assert alert.button_texts == ["Kuittaa"]
+
+
+# --- stale buttons ----------------------------------------------------------------------
+def written(bot: Harness) -> tuple[object, ...]:
+    """Everything a press could write: alerts and their acknowledgement, queued messages."""
+    with bot.db.session() as session:
+        raised = [
+            (a.id, a.acknowledged_at, a.acknowledged_by)
+            for a in session.exec(select(Alert).order_by(Alert.id))  # type: ignore[arg-type]
+        ]
+        queued = sorted(r.idempotency_key for r in session.exec(select(OutboxMessage)))
+    return raised, queued
+
+
+async def stale_presses(bot: Harness, chat: Conversation, message_id: int, *data: str) -> None:
+    """Each press is answered "no longer valid"; nothing is written, sent or edited."""
+    before, seen, edits = written(bot), len(chat.messages), bot.fake.count("editMessageText")
+    for pressed in data:
+        query = await bot.fake.press_button(chat.user_id, message_id, pressed, strict=False)
+        answer = await bot.fake.wait_for_answer(query)
+        assert (answer.text, answer.show_alert) == (REFUSED, True), pressed
+    await chat.silence()
+    assert (written(bot), len(chat.messages)) == (before, seen)
+    assert bot.fake.count("editMessageText") == edits
+
+
+async def test_stop_buttons_go_stale_when_asked_again_or_answered(bot: Harness) -> None:
+    t = team(bot)
+    client = t.chats["client"]
+    first = await client.say("/stop")
+    second = await client.say("haluan lopettaa")  # asked again: the first copy is stale
+    assert first.text == second.text == STOP_QUESTION
+    await stale_presses(bot, client, first.message_id, "sp:yes", "sp:no")
+    declined = await client.press("En, jatkan", message=second)
+    assert declined.message_id == second.message_id and declined.buttons == []
+    await stale_presses(bot, client, second.message_id, "sp:yes", "sp:no")
+    assert alerts(bot) == []
+
+    third = await client.say("/stop")
+    done = await client.press("Kyllä, haluan lopettaa", message=third)
+    assert done.text is not None and done.text.startswith("Kiitos, kun kerroit.")
+    await alert_message(bot.fake, t.uid("worker"))
+    await stale_presses(bot, client, third.message_id, "sp:yes", "sp:no")
+    for message in (first, second, third):
+        await stale_presses(bot, client, message.message_id, "sp:maybe", "sp:yes:1")
+    # Told once: one alert to the caseworker, one message to the coach.
+    [raised] = alerts(bot)
+    assert len([m for m in t.chats["worker"].messages if m.text == STOP_ALERT]) == 1
+    assert len([m for m in t.chats["coach"].messages if "lopettaa" in (m.text or "")]) == 1
+    assert raised.acknowledged_at is None
+
+
+async def test_acknowledge_pressed_again_or_forged_changes_nothing(bot: Harness) -> None:
+    t = team(bot)
+    await client_stops(bot, t)
+    pushed = await alert_message(bot.fake, t.uid("worker"))
+    worker = t.chats["worker"]
+    listing = await worker.say("/alerts")
+    [stored] = alerts(bot)
+    assert listing.buttons == [[("Kuittaa 1", f"al:{stored.id}:list")]]
+
+    marked = await worker.press("Kuittaa", message=pushed, expect="edit")
+    assert marked.text == f"{STOP_ALERT}\n\n✅ Kuitannut: Ville Virkailija"
+    await bot.fake.wait_for_message(
+        t.uid("coach"), predicate=lambda m: "kuittasi" in (m.text or "")
+    )
+    before, edits = written(bot), bot.fake.count("editMessageText")
+
+    # The same button again (a double tap, or a second device): said, not done again.
+    query = await bot.fake.press_button(
+        worker.user_id, pushed.message_id, f"al:{stored.id}:ack", strict=False
+    )
+    answer = await bot.fake.wait_for_answer(query)
+    assert answer.text == "Ville Virkailija on jo kuitannut tämän hälytyksen."
+    assert bot.fake.count("editMessageText") == edits  # marked once
+    # The list shown before: the press says so and redraws the list without it.
+    redrawn = await worker.press("Kuittaa 1", message=listing, expect="edit")
+    assert redrawn.text == "Ei avoimia hälytyksiä." and redrawn.buttons == []
+    assert written(bot) == before
+    assert [e.actor_id for e in audited(bot, "alert.ack")] == [t.ids["worker"]]
+    await t.chats["coach"].silence(0.5)
+    assert len([m for m in t.chats["coach"].messages if "kuittasi" in (m.text or "")]) == 1
+
+    # Forged ids and shapes: the polite refusal, and nothing changes.
+    denied = len(audited(bot, "alert.denied"))
+    forged = [f"al:{stored.id + 1000}:ack", f"al:{stored.id + 1000}:list", "al:99999999:ack"]
+    await stale_presses(
+        bot, worker, pushed.message_id, *forged, f"al:{stored.id}:undo", "al:-1:ack", "al:1"
+    )
+    assert len(audited(bot, "alert.denied")) == denied + len(forged)

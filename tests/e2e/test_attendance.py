@@ -408,3 +408,115 @@ async def test_nothing_is_lost_across_a_restart(database_url: str) -> None:
             assert f"attendance:{tuesday}:prompt" in rows(bot)
     finally:
         await fake.stop()
+
+
+# --- stale buttons: every step's buttons, after the conversation restarted or was left ----
+def snapshot(bot: Harness) -> tuple[object, ...]:
+    """Everything a press could write: outcomes, queued messages, alerts."""
+    with bot.db.session() as session:
+        outcomes = [
+            (a.meeting_id, a.outcome, a.hours_used, a.content, a.reason_state, a.reason_text)
+            for a in session.exec(select(Attendance).order_by(Attendance.meeting_id))
+        ]
+        # Keys only: the dispatcher moves the rows' status on meanwhile.
+        queued = [r.idempotency_key for r in session.exec(select(OutboxMessage))]
+        raised = [a.id for a in session.exec(select(Alert))]
+    return outcomes, queued, raised
+
+
+async def stale(bot: Harness, chat, message: BotMessage, *labels: str) -> None:  # type: ignore[no-untyped-def]
+    """Each button is answered "no longer valid", and nothing is written or sent."""
+    before, seen = snapshot(bot), len(chat.messages)
+    for label in labels:
+        query = await bot.fake.press_button(
+            chat.user_id, message.message_id, message.callback_data(label), strict=False
+        )
+        answer = await chat.answer(query)
+        assert (answer.text, answer.show_alert) == (STALE, True), label
+    await chat.silence()
+    assert len(chat.messages) == seen
+    assert snapshot(bot) == before
+
+
+async def test_attended_hours_diary_buttons_go_stale_when_restarted_or_left(bot: Harness) -> None:
+    ids, chats = team(bot)
+    coach = chats["coach"]
+    first, second = book(bot, ids, TUESDAY_10), book(bot, ids, TUESDAY_10 + 2 * HOUR)
+    await sweep(bot, TUESDAY_10 + 3 * HOUR)
+    prompts = [m for m in coach.messages if (m.text or "").startswith("Miten tapaaminen")]
+    if len(prompts) < 2:
+        await bot.fake.wait_until(
+            lambda: sum("Miten tapaaminen" in (m.text or "") for m in coach.messages) == 2
+        )
+        prompts = [m for m in coach.messages if (m.text or "").startswith("Miten tapaaminen")]
+    by_meeting = {m.callback_data("Osallistui"): m for m in prompts}
+    prompt_1 = by_meeting[f"at:{first}:attended"]
+    prompt_2 = by_meeting[f"at:{second}:attended"]
+
+    # Restarted with another meeting: the first meeting's hours are stale.
+    hours_1 = await coach.press("Osallistui", message=prompt_1)
+    hours_2 = await coach.press("Osallistui", message=prompt_2)
+    await stale(bot, coach, hours_1, "1 h (suunniteltu)", "0,5 h")
+    # Left with another command: the hours asked last are stale too.
+    await coach.say("/help")
+    await stale(bot, coach, hours_2, "1 h (suunniteltu)", "2 h")
+    assert recorded(bot, first) is None and recorded(bot, second) is None
+
+    # Hours, then the diary step is left: the hours stay, no later text is the diary line.
+    hours_2 = await coach.press("Osallistui", message=prompt_2)
+    asked = await coach.press("1 h (suunniteltu)", message=hours_2)
+    assert asked.text == "Kirjattu: 1 h. Mitä tehtiin? Kirjoita yksi rivi päiväkirjaan."
+    await coach.say("/help")
+    await coach.say("Päivitettiin CV")
+    row = recorded(bot, second)
+    assert row is not None and row.outcome == Outcome.ATTENDED and row.content is None
+    await stale(bot, coach, hours_2, "1 h (suunniteltu)", "0,5 h")
+    await stale(bot, coach, prompt_2, "Osallistui", "Ei tullut", "Palveluntuottaja perui")
+
+    # /cancel at the diary step: the same.
+    hours_1 = await coach.press("Osallistui", message=prompt_1)
+    await coach.press("1,5 h", message=hours_1)
+    cancelled = await coach.say("/cancel")
+    assert cancelled.text == "Tunnit on tallennettu ilman päiväkirjariviä."
+    await stale(bot, coach, hours_1, "1,5 h", "1 h (suunniteltu)")
+    await stale(bot, coach, prompt_1, "Osallistui", "Ei tullut", "Palveluntuottaja perui")
+    assert recorded(bot, first).hours_used == 1.5  # type: ignore[union-attr]
+    # The prompts were answered once: their reminders withdrawn, nothing else queued.
+    assert {k: r.status for k, r in rows(bot).items()} == {
+        f"attendance:{first}:prompt": OutboxStatus.SENT,
+        f"attendance:{first}:remind": OutboxStatus.CANCELLED,
+        f"attendance:{second}:prompt": OutboxStatus.SENT,
+        f"attendance:{second}:remind": OutboxStatus.CANCELLED,
+    }
+
+
+async def test_no_show_buttons_go_stale_when_answered_restarted_or_left(bot: Harness) -> None:
+    ids, chats = team(bot)
+    coach, client = chats["coach"], chats["client"]
+    meeting = book(bot, ids, TUESDAY_10)
+    await sweep(bot, TUESDAY_10 + HOUR)
+    prompt = await message_to(bot, coach, "Miten tapaaminen meni?")
+    await coach.press("Ei tullut", message=prompt)
+    question = await message_to(bot, client, "Et tullut tapaamiseen")
+    # The prompt is answered: none of its buttons records or asks the client again.
+    await stale(bot, coach, prompt, "Ei tullut", "Osallistui", "Palveluntuottaja perui")
+
+    # The client starts to write, starts again, and leaves with /cancel: nothing is sent.
+    other = await client.press("Jotain muuta", message=question)
+    assert other.text == "Kerro muutamalla sanalla, mitä tapahtui. (/cancel lopettaa)"
+    again = await client.press("Jotain muuta", message=question)
+    assert again.text == other.text
+    stopped = await client.say("/cancel")
+    assert stopped.text == "Lopetettu. Mitään ei lähetetty."
+    assert recorded(bot, meeting).reason_state == "asked"  # type: ignore[union-attr]
+    # A button answer still counts; after it, every reason button is stale.
+    thanks = await client.press("Olin sairas", message=question)
+    assert thanks.text == "Kiitos, kun kerroit. Kerroin sen valmentajallesi."
+    await stale(bot, client, question, "Olin sairas", "Unohdin", "Jotain muuta")
+    row = recorded(bot, meeting)
+    assert row is not None and (row.reason_state, row.reason_text) == ("explained", "was ill")
+    assert [k for k in rows(bot) if k.endswith((":ask", ":explained"))] == [
+        f"attendance:{meeting}:ask",
+        f"attendance:{meeting}:explained",
+    ]
+    assert alerts(bot) == []

@@ -6,6 +6,8 @@ the coach's digest, /progress pictures, the end of a period, and who may see wha
 from __future__ import annotations
 
 import struct
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,7 @@ from bot.goals.checkins import REMIND, START
 from bot.goals.digest import DIGEST
 from bot.goals.evaluation import ASK_FEEDBACK, EVALUATE_REMIND, FEEDBACK_NOTE, REPORT
 from bot.goals.progress import WIDTH_PX, height_px
-from handlers.goals import TOLD_CLIENT_ADDED, TOLD_CLIENT_ADDED_LATER, TOLD_CLIENT_CLOSED
+from bot.goals.texts import TOLD_CLIENT_ADDED, TOLD_CLIENT_ADDED_LATER, TOLD_CLIENT_CLOSED
 from messages.i18n import translator
 from storage.models import (
     AuditEntry,
@@ -49,8 +51,9 @@ POINTED_OUT = (
 )
 
 
-@pytest.fixture
-async def bot(database_url: str):  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def goals_bot(database_url: str) -> AsyncIterator[Harness]:
+    """The bot on Monday 23.11.2026 09.00, its goals job run by hand (`sweep`)."""
     async with Harness(
         database_url, now=MONDAY_9.astimezone(UTC), COACHBOT_OUTBOX_INTERVAL=0.2
     ) as harness:
@@ -60,6 +63,12 @@ async def bot(database_url: str):  # type: ignore[no-untyped-def]
         for name in ("goals-start", "goals"):
             for job in harness.app.job_queue.get_jobs_by_name(name):
                 job.schedule_removal()
+        yield harness
+
+
+@pytest.fixture
+async def bot(database_url: str) -> AsyncIterator[Harness]:
+    async with goals_bot(database_url) as harness:
         yield harness
 
 
@@ -136,6 +145,18 @@ async def add_goal(
     return await coach.reply()
 
 
+def period_ends(bot: Harness, day: date) -> int:
+    """The client's (only) period is planned to end on `day`; its id."""
+
+    def change(session):  # type: ignore[no-untyped-def]
+        period = session.exec(select(ServicePeriod)).one()
+        period.planned_end = day
+        session.add(period)
+        return period.id
+
+    return bot.db.call(change)  # type: ignore[no-any-return]
+
+
 def stored_goals(bot: Harness) -> list[Goal]:
     with bot.db.session() as session:
         return list(session.exec(select(Goal).order_by(Goal.id)))
@@ -192,6 +213,15 @@ async def test_goals_check_ins_digest_and_progress(bot: Harness) -> None:
     )  # fmt: skip
     told = await message_to(bot, client, head(TOLD_CLIENT_ADDED))
     assert "Päivitän CV:n ja haen töitä" in (told.text or "")
+    # The second notice too (a chat gets about one message a second), so the next reply
+    # to the client is their /goals.
+    await bot.fake.wait_for_message(
+        client.user.id,
+        predicate=lambda m: (
+            (m.text or "").startswith(head(TOLD_CLIENT_ADDED))
+            and "Harjoittelen työhaastattelua" in (m.text or "")
+        ),
+    )
 
     # The client's /goals: own goals with the criterion and the check-in time.
     own = await client.say("/goals")
@@ -398,10 +428,10 @@ async def test_closing_editing_and_the_check_in_time(bot: Harness) -> None:
 
     # The client chooses another check-in time: every two weeks, Wednesdays at 14.00.
     own = await client.say("/goals")
-    ask = await client.press("🗓 " + FI("Check-in time"), message=own)
+    ask = await client.press("🗓 " + FI("Check-in time"), message=own, expect="edit")
     assert ask.text == FI("Check-ins: on which day should I ask?")
-    ask = await client.press("Keskiviikko", message=ask)
-    ask = await client.press("14.00", message=ask)
+    ask = await client.press("Keskiviikko", message=ask, expect="edit")
+    ask = await client.press("14.00", message=ask, expect="edit")
     assert ask.text == FI("How often?")
     saved = await client.press(FI("Every two weeks"), message=ask, expect="message")
     assert saved.text == FI("Saved. The next check-in is on {next}.", next="ke 25.11. klo 14.00")
@@ -422,13 +452,7 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
     ids, chats = team(bot)
     coach, client, worker = chats["coach"], chats["client"], chats["caseworker"]
 
-    def end_on(session):  # type: ignore[no-untyped-def]
-        period = session.exec(select(ServicePeriod)).one()
-        period.planned_end = date(2026, 12, 20)  # a Sunday: prompted on Friday 18.12.
-        session.add(period)
-        return period.id
-
-    period_id = bot.db.call(end_on)
+    period_id = period_ends(bot, date(2026, 12, 20))  # a Sunday: prompted on Friday 18.12.
     for text, criterion in (("Haen 5 paikkaa", "5 hakemusta"), ("Käyn messuilla", "1 messut")):
         await add_goal(coach, "Mapping job opportunities", text, criterion,
                        "button:When the period ends", first=text.startswith("Haen"))  # fmt: skip
@@ -512,13 +536,7 @@ async def test_skipping_next_steps_leaves_the_warning_in_the_report(bot: Harness
     ids, chats = team(bot)
     coach, worker = chats["coach"], chats["caseworker"]
 
-    def end_on(session):  # type: ignore[no-untyped-def]
-        period = session.exec(select(ServicePeriod)).one()
-        period.planned_end = date(2026, 11, 27)
-        session.add(period)
-        return period.id
-
-    period_id = bot.db.call(end_on)
+    period_id = period_ends(bot, date(2026, 11, 27))
     await add_goal(coach, "Working-life skills", "Opin ajanhallintaa", "Kalenteri käytössä",
                    "button:No target date", first=True)  # fmt: skip
     assert await sweep(bot, datetime(2026, 11, 27, 9, 0, tzinfo=HKI)) == 2
@@ -653,30 +671,23 @@ async def test_check_ins_follow_the_period(bot: Harness) -> None:
     await add_goal(chats["coach"], "Job search: networks", "Kartoitan verkostoni",
                    "10 nimeä listalla", "button:No target date", first=True)  # fmt: skip
 
-    def set_end(day: date):  # type: ignore[no-untyped-def]
-        def change(session):  # type: ignore[no-untyped-def]
-            period = session.exec(select(ServicePeriod)).one()
-            period.planned_end = day
-            session.add(period)
-
-        bot.db.call(change)
-
-    set_end(date(2026, 11, 20))  # ended last Friday: no check-ins, only its end prompts
+    period_ends(bot, date(2026, 11, 20))  # ended last Friday: no check-ins, only its end prompts
     assert await sweep(bot, datetime(2026, 11, 23, 10, 0, tzinfo=HKI)) == 2
     with bot.db.session() as session:
         assert session.exec(select(CheckIn)).all() == []
         kinds = {r.kind for r in session.exec(select(OutboxMessage))}
     assert {"goal_evaluation", "feedback"} <= kinds
-    set_end(date(2027, 1, 29))  # extended: asked again from the next Monday
+    period_ends(bot, date(2027, 1, 29))  # extended: asked again from the next Monday
     assert await sweep(bot, datetime(2026, 11, 30, 10, 0, tzinfo=HKI)) == 1
     with bot.db.session() as session:
         [checkin] = session.exec(select(CheckIn)).all()
     assert checkin.due_at == datetime(2026, 11, 30, 10, tzinfo=HKI)
+    await message_to(bot, chats["client"], head(START))  # delivered before the client acts
     # The check-in time changed on the day of a round: no second round that day.
     listing = await chats["client"].say("/goals")
-    ask = await chats["client"].press("🗓 " + FI("Check-in time"), message=listing)
-    ask = await chats["client"].press("Maanantai", message=ask)
-    ask = await chats["client"].press("14.00", message=ask)
+    ask = await chats["client"].press("🗓 " + FI("Check-in time"), message=listing, expect="edit")
+    ask = await chats["client"].press("Maanantai", message=ask, expect="edit")
+    ask = await chats["client"].press("14.00", message=ask, expect="edit")
     await chats["client"].press(FI("Every week"), message=ask, expect="message")
     assert await sweep(bot, datetime(2026, 11, 30, 14, 0, tzinfo=HKI)) == 0
     assert await sweep(bot, datetime(2026, 12, 7, 14, 0, tzinfo=HKI)) == 2  # + the digest

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.meetings.agenda import queue_agendas
+from bot.meetings.notices import booked
 from storage import audit, meetings
 from storage.models import (
     ClientResponse,
@@ -22,6 +23,7 @@ from storage.models import (
     Role,
 )
 from tests.e2e.harness import Clock, Harness
+from tests.e2e.stale import LEAVES, REFUSED, Seen, leave, press_stale, seen
 
 pytestmark = pytest.mark.asyncio
 HKI = ZoneInfo("Europe/Helsinki")
@@ -423,3 +425,193 @@ async def test_moving_a_series_across_daylight_saving_keeps_the_local_time(
             (date(2026, 4, 6), 10),
         ]
         assert local[0].utcoffset() == timedelta(hours=3)
+
+
+# --- stale buttons -----------------------------------------------------------------------
+# After a conversation was restarted (the same command again) or left (another command,
+# or /cancel), every button of every step it showed gets the polite "no longer valid", no
+# handler fails (the guard of tests/e2e), and nothing is booked, moved, cancelled,
+# answered or sent.
+WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0, tzinfo=HKI)
+
+
+def outbox_rows(bot: Harness) -> list[tuple[str, str]]:
+    return [(r.idempotency_key, r.status) for r in rows(bot)]
+
+
+def book_series(bot: Harness, ids: dict[str, int], *starts: datetime, cards: bool = True) -> None:
+    """Meetings booked as /schedule books them, cards and reminders queued."""
+
+    def save(session):  # type: ignore[no-untyped-def]
+        made = meetings.book(
+            session, coach_id=ids["coach"], client_id=ids["client"], kind=MeetingKind.INDIVIDUAL,
+            starts=list(starts), duration=timedelta(hours=1), place="Kauppakatu 1",
+        )  # fmt: skip
+        if cards:
+            for meeting in made:
+                booked(session, meetings.view(session, meeting), bot.services.now(), HKI)
+
+    bot.db.call(save)
+    bot.dispatcher.wake()
+
+
+# --- /schedule ---------------------------------------------------------------------------
+@pytest.mark.parametrize("how", LEAVES)
+async def test_schedule_buttons_are_stale_once_restarted_or_left(bot: Harness, how: str) -> None:
+    _, chats = await team(bot)
+    coach = chats["coach"]
+    steps: list[Seen] = []
+    step = await coach.say("/schedule")
+    steps.append(seen(step))  # the client
+    for press in ("Matti Meikäläinen", "Yksilötapaaminen", "25", "10.00", "1 tunti"):
+        step = await coach.press(press, message=step)
+        steps.append(seen(step))  # kind, day, time, duration, place
+    step = await coach.say("Kauppakatu 1")  # a new message: does it repeat?
+    steps.append(seen(step))
+    for press in ("Joka viikko", "Valmis", "2"):
+        step = await coach.press(press, message=step)
+        steps.append(seen(step))  # weekdays, how many, the summary
+    assert step.button_texts == ["✔ Varaa", "◀ Takaisin", "✖ Peru"]
+
+    again = await leave(coach, how, "/schedule")
+    assert await press_stale(bot, coach, steps) > 30
+    assert all_meetings(bot) == []
+    assert outbox_rows(bot) == []
+    if how == "restart":  # the new run is where it was, and still books
+        step = await coach.press("Matti Meikäläinen", message=again)
+        assert step.text == "Matti Meikäläinen: millainen tapaaminen?"
+
+
+# --- changing a meeting from /meetings ---------------------------------------------------
+@pytest.mark.parametrize("how", LEAVES)
+async def test_meeting_change_buttons_are_stale_once_restarted_or_left(
+    bot: Harness, how: str
+) -> None:
+    ids, chats = await team(bot)
+    book_series(bot, ids, WEDNESDAY_10, WEDNESDAY_10 + timedelta(days=7), cards=False)
+    before = [(m.starts_at, m.status, m.sequence) for m in all_meetings(bot)]
+    coach = chats["coach"]
+    steps: list[Seen] = []
+    listing = await coach.say("/meetings")
+    step = await coach.press("Muuta tai peru tapaaminen", message=listing)
+    steps.append(seen(step))  # which meeting
+    step = await coach.press(step.button_texts[0], message=step)
+    steps.append(seen(step))  # move or cancel, this or the rest of the series
+    assert len(step.button_texts) == 4
+    step = await coach.press("Siirrä tämä ja sarjan loput", message=step)
+    steps.append(seen(step))  # the day
+    step = await coach.press("26", message=step)
+    steps.append(seen(step))  # the time
+
+    if how == "restart":
+        listing = await coach.say("/meetings")
+        await coach.press("Muuta tai peru tapaaminen", message=listing)
+    else:
+        await leave(coach, how, "/meetings")
+    assert await press_stale(bot, coach, steps) > 20
+    assert [(m.starts_at, m.status, m.sequence) for m in all_meetings(bot)] == before
+    assert outbox_rows(bot) == []
+
+
+async def test_another_coachs_meeting_buttons_are_refused_and_audited(bot: Harness) -> None:
+    """Forged without any change open: the answer is the same, the attempt is audited."""
+    ids, _ = await team(bot)
+    book_series(bot, ids, WEDNESDAY_10, cards=False)
+    [meeting] = all_meetings(bot)
+    other = await bot.join(bot.add(Role.COACH, "Olli Toinen"))
+    anchor = await other.say("/help")
+    steps = [Seen(anchor.message_id, (f"mm:m:{meeting.id}", f"mm:xs:{meeting.id}"))]
+    await press_stale(bot, other, steps)
+    assert [m.status for m in all_meetings(bot)] == [MeetingStatus.SCHEDULED]
+
+
+# --- the meeting card --------------------------------------------------------------------
+async def test_a_cards_answers_are_stale_once_the_meeting_moved(bot: Harness) -> None:
+    """A move sends a new card; the old card's answers would confirm a time it does not
+    show. "Ask for another time" left with /cancel takes no text after it."""
+    ids, chats = await team(bot)
+    book_series(bot, ids, WEDNESDAY_10)
+    client = chats["client"]
+    card = await bot.fake.wait_for_message(
+        client.user.id, predicate=lambda m: (m.text or "").startswith("Uusi tapaaminen")
+    )
+    old_card = seen(card)
+    asked = await client.press("Pyydä toista aikaa", message=card)
+    assert asked.text is not None and asked.text.startswith("Mitkä ajat sopisivat sinulle?")
+    await client.say("/cancel")
+    unsent = await client.say("torstaina")  # no longer the answer: nothing goes to the coach
+    assert unsent.text is not None and "toista aikaa" not in unsent.text
+
+    coach = chats["coach"]
+    listing = await coach.say("/meetings")
+    step = await coach.press("Muuta tai peru tapaaminen", message=listing)
+    step = await coach.press(step.button_texts[0], message=step)
+    step = await coach.press("Siirrä", message=step)
+    step = await coach.press("26", message=step)
+    await coach.press("13.00", message=step)
+    moved = await bot.fake.wait_for_message(
+        client.user.id, predicate=lambda m: "siirtynyt" in (m.text or "")
+    )
+    answers = Seen(old_card.message_id, tuple(d for d in old_card.data if not d.endswith("ics")))
+    assert len(answers.data) == 3
+    await press_stale(bot, client, [answers])
+    [meeting] = all_meetings(bot)
+    assert meeting.client_response == ClientResponse.NONE
+    await bot.dispatcher.run_once()
+    assert not any("toista aikaa" in (m.text or "") for m in coach.messages)
+    assert not any("tulee tapaamiseen" in (m.text or "") for m in coach.messages)
+    # The new card answers.
+    thanks = await client.press("Tulen", message=moved)
+    assert thanks.text == "Kiitos! Valmentajasi tietää, että tulet."
+
+
+async def test_a_cancelled_meetings_card_changes_nothing(bot: Harness) -> None:
+    ids, chats = await team(bot)
+    book_series(bot, ids, WEDNESDAY_10)
+    client = chats["client"]
+    card = await bot.fake.wait_for_message(
+        client.user.id, predicate=lambda m: (m.text or "").startswith("Uusi tapaaminen")
+    )
+    coach = chats["coach"]
+    listing = await coach.say("/meetings")
+    step = await coach.press("Muuta tai peru tapaaminen", message=listing)
+    step = await coach.press(step.button_texts[0], message=step)
+    await coach.press("Peru tapaaminen", message=step)
+    for text, answer in [
+        ("Tulen", "Tämä tapaaminen on peruttu."),
+        ("Pyydä toista aikaa", "Tämä tapaaminen on peruttu."),
+        ("En pääse", REFUSED),
+    ]:
+        query = await client.click(text, message=card)
+        assert (await client.answer(query)).text == answer, text
+    [meeting] = all_meetings(bot)
+    assert (meeting.status, meeting.client_response) == (
+        MeetingStatus.CANCELLED,
+        ClientResponse.NONE,
+    )
+
+
+# --- /settings ---------------------------------------------------------------------------
+@pytest.mark.parametrize("how", LEAVES)
+async def test_settings_buttons_are_stale_once_restarted_or_left(bot: Harness, how: str) -> None:
+    ids, chats = await team(bot)
+    book_series(bot, ids, WEDNESDAY_10)
+    client = chats["client"]
+    await bot.fake.wait_for_message(
+        client.user.id, predicate=lambda m: (m.text or "").startswith("Uusi tapaaminen")
+    )
+    shown = await client.say("/settings")
+    changed = await client.press("18.00", message=shown, expect="edit")
+    assert changed.text is not None and "Tapaamista edeltävänä päivänä: 18.00" in changed.text
+    steps = [seen(changed)]
+    rows = outbox_rows(bot)
+
+    again = await leave(client, how, "/settings")
+    assert await press_stale(bot, client, steps) == len(steps[0].data)
+    with bot.db.session() as session:
+        person = session.get(Person, ids["client"])
+        assert person is not None and person.preferences.get("day_before") == "18:00"
+    assert outbox_rows(bot) == rows
+    if how == "restart":  # the newest /settings message still takes a choice
+        saved = await client.press("20.00", message=again, expect="edit")
+        assert saved.text is not None and "Tapaamista edeltävänä päivänä: 20.00" in saved.text

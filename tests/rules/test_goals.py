@@ -10,14 +10,19 @@ import pytest
 
 from bot.rules.goals import (
     Plan,
+    checkable,
     digest_due,
     evaluation_due,
     fell,
+    first_day,
     latest_occurrence,
     needs_next_steps,
     next_occurrence,
+    one_line,
     parse_day,
     parse_time,
+    target_day,
+    typed_target,
 )
 
 HKI = ZoneInfo("Europe/Helsinki")
@@ -125,3 +130,39 @@ def test_typed_times_within_the_check_in_hours() -> None:
     assert parse_time("10") == time(10)
     assert parse_time("10.30") == time(10, 30)
     assert parse_time("7.30") is None and parse_time("21") is None and parse_time("x") is None
+
+
+def test_typed_target_dates_are_from_today_and_within_three_years() -> None:
+    today = date(2026, 11, 23)
+    assert typed_target("15.12.2026", today) == date(2026, 12, 15)
+    assert typed_target("23.11.2026", today) == today
+    assert typed_target("22.11.2026", today) is None  # yesterday
+    assert typed_target("1.1.2031", today) is None  # too far ahead
+    assert typed_target("eilen", today) is None
+
+
+def test_target_choices() -> None:
+    today, end = date(2026, 11, 23), date(2027, 1, 29)
+    assert target_day("14", today, end) == date(2026, 12, 7)
+    assert target_day("30", today, end) == date(2026, 12, 23)
+    assert target_day("end", today, end) == end
+    assert target_day("end", today, None) is None and target_day("none", today, end) is None
+
+
+def test_a_criterion_is_not_the_goal_again() -> None:
+    assert checkable("Haen töitä", "5 hakemusta 15.12. mennessä")
+    assert not checkable("Haen töitä", "haen TÖITÄ")
+    assert not checkable("Haen töitä", "ok")
+
+
+def test_typed_text_is_kept_on_one_line_and_within_its_limit() -> None:
+    assert one_line("  Haen\n töitä  logistiikasta ", 300) == "Haen töitä logistiikasta"
+    assert one_line("x" * 400, 300) == "x" * 300
+    assert one_line(None, 10) == ""
+
+
+def test_a_new_check_in_rhythm_starts_on_the_next_chosen_day_still_ahead() -> None:
+    monday_9 = at(2026, 11, 23, 9)
+    assert first_day(0, time(10), monday_9, HKI) == date(2026, 11, 23)  # today, still ahead
+    assert first_day(0, time(8), monday_9, HKI) == date(2026, 11, 30)  # passed: next week
+    assert first_day(2, time(14), monday_9, HKI) == date(2026, 11, 25)

@@ -9,11 +9,21 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from storage import audit, goals, invites, meetings, outbox, people
+from bot.onboarding import actions as onboarding
+from bot.onboarding.actions import RedeemOutcome
+from storage import audit, goals, meetings, outbox, people
 from storage.db import Database
-from storage.invites import RedeemOutcome
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
-from storage.models import AuditEntry, Invite, MeetingKind, Person, Program, Role
+from storage.models import (
+    AuditEntry,
+    ConversationState,
+    InboxUpdate,
+    Invite,
+    MeetingKind,
+    Person,
+    Program,
+    Role,
+)
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 PRESETS = {"on-the-job", "job-coaching", "job-search", "job-retention", "work-activity", "ips"}
@@ -70,11 +80,13 @@ def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: 
         checkin, _ = goals.open_round(session, client.id, NOW)
         goals.record_answer(session, client, checkin.id, goal.id, score=3, done=False, now=NOW)
         goals.review_of(session, period.id).feedback_score = 4
+        session.add(InboxUpdate(update_id=1, lane=5, payload={"update_id": 1}))
+        session.add(ConversationState(user_id=5, states={"absence": 1}, data=b"x"))
 
     database = Database(empty_database_url)
     database.call(fill)
     database.dispose()
-    for gone in ("goal", "alert", "meeting", "outbox"):
+    for gone in ("inbox", "goal", "alert", "meeting", "outbox"):
         downgrade(empty_database_url, "-1")
         tables = _tables(empty_database_url)
         assert gone not in tables and "person" in tables
@@ -147,16 +159,16 @@ def test_period_needs_a_known_program(db: Database) -> None:
 
 def test_invite_redeems_once_and_stores_only_a_hash(db: Database) -> None:
     _, _, client_id = _team(db)
-    code = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    code = db.call(onboarding.create_invite, client_id, now=NOW, days=7)
     assert len(code) >= 22  # at least 128 bits in URL-safe base64
     with db.session() as session:
         stored = session.exec(select(Invite)).one()
         assert code not in stored.code_hash and len(stored.code_hash) == 64
 
-    first = db.call(invites.redeem, code, 5001, now=NOW + timedelta(minutes=1))
+    first = db.call(onboarding.redeem, code, 5001, now=NOW + timedelta(minutes=1))
     assert first.outcome is RedeemOutcome.LINKED and first.person is not None
     assert first.person.telegram_user_id == 5001
-    again = db.call(invites.redeem, code, 5002, now=NOW + timedelta(minutes=2))
+    again = db.call(onboarding.redeem, code, 5002, now=NOW + timedelta(minutes=2))
     assert again.outcome is RedeemOutcome.USED
     with db.session() as session:
         assert people.by_telegram_id(session, 5001) is not None
@@ -165,30 +177,30 @@ def test_invite_redeems_once_and_stores_only_a_hash(db: Database) -> None:
 
 def test_invite_expiry_unknown_and_taken_accounts(db: Database) -> None:
     coach_id, _, client_id = _team(db)
-    old = db.call(invites.create_invite, client_id, now=NOW, days=7)
-    late = db.call(invites.redeem, old, 6001, now=NOW + timedelta(days=7))
+    old = db.call(onboarding.create_invite, client_id, now=NOW, days=7)
+    late = db.call(onboarding.redeem, old, 6001, now=NOW + timedelta(days=7))
     assert late.outcome is RedeemOutcome.EXPIRED
-    unknown = db.call(invites.redeem, "A" * 32, 6001, now=NOW)
+    unknown = db.call(onboarding.redeem, "A" * 32, 6001, now=NOW)
     assert unknown.outcome is RedeemOutcome.UNKNOWN
 
-    coach_code = db.call(invites.create_invite, coach_id, now=NOW, days=7)
-    assert db.call(invites.redeem, coach_code, 6001, now=NOW).outcome is RedeemOutcome.LINKED
+    coach_code = db.call(onboarding.create_invite, coach_id, now=NOW, days=7)
+    assert db.call(onboarding.redeem, coach_code, 6001, now=NOW).outcome is RedeemOutcome.LINKED
     # The same Telegram account cannot become the client too.
-    client_code = db.call(invites.create_invite, client_id, now=NOW, days=7)
-    taken = db.call(invites.redeem, client_code, 6001, now=NOW)
+    client_code = db.call(onboarding.create_invite, client_id, now=NOW, days=7)
+    taken = db.call(onboarding.redeem, client_code, 6001, now=NOW)
     assert taken.outcome is RedeemOutcome.ACCOUNT_TAKEN
     # The code was not spent: the client can still use it from their own account.
-    mine = db.call(invites.redeem, client_code, 6002, now=NOW)
+    mine = db.call(onboarding.redeem, client_code, 6002, now=NOW)
     assert mine.outcome is RedeemOutcome.LINKED
 
 
 def test_relinking_needs_a_new_invite(db: Database) -> None:
     _, _, client_id = _team(db)
-    first = db.call(invites.create_invite, client_id, now=NOW, days=7)
-    db.call(invites.redeem, first, 7001, now=NOW)
+    first = db.call(onboarding.create_invite, client_id, now=NOW, days=7)
+    db.call(onboarding.redeem, first, 7001, now=NOW)
     # A new phone: a new invite moves the person to the new account.
-    second = db.call(invites.create_invite, client_id, now=NOW, days=7)
-    moved = db.call(invites.redeem, second, 7002, now=NOW)
+    second = db.call(onboarding.create_invite, client_id, now=NOW, days=7)
+    moved = db.call(onboarding.redeem, second, 7002, now=NOW)
     assert moved.outcome is RedeemOutcome.LINKED
     with db.session() as session:
         assert people.by_telegram_id(session, 7001) is None
@@ -198,30 +210,30 @@ def test_relinking_needs_a_new_invite(db: Database) -> None:
 
 def test_wrong_codes_are_slowed_down(db: Database) -> None:
     _, _, client_id = _team(db)
-    good = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    good = db.call(onboarding.create_invite, client_id, now=NOW, days=7)
     for i in range(5):
         result = db.call(
-            invites.redeem, f"wrong-code-{i:06d}", 8001, now=NOW + timedelta(seconds=i)
+            onboarding.redeem, f"wrong-code-{i:06d}", 8001, now=NOW + timedelta(seconds=i)
         )
         assert result.outcome is RedeemOutcome.UNKNOWN
     # After five wrong codes, even a good code is not checked until the wait is over.
-    slowed = db.call(invites.redeem, good, 8001, now=NOW + timedelta(seconds=11))
+    slowed = db.call(onboarding.redeem, good, 8001, now=NOW + timedelta(seconds=11))
     assert slowed.outcome is RedeemOutcome.SLOWED
     assert timedelta(seconds=50) < slowed.wait <= timedelta(minutes=1)
     # Another account is not affected.
-    other = db.call(invites.redeem, "wrong-code-other", 8002, now=NOW + timedelta(seconds=12))
+    other = db.call(onboarding.redeem, "wrong-code-other", 8002, now=NOW + timedelta(seconds=12))
     assert other.outcome is RedeemOutcome.UNKNOWN
     # After the wait the good code works.
-    later = db.call(invites.redeem, good, 8001, now=NOW + timedelta(minutes=2))
+    later = db.call(onboarding.redeem, good, 8001, now=NOW + timedelta(minutes=2))
     assert later.outcome is RedeemOutcome.LINKED
 
 
 def test_simultaneous_redeems_link_exactly_one_account(db: Database) -> None:
     _, _, client_id = _team(db)
-    code = db.call(invites.create_invite, client_id, now=NOW, days=7)
+    code = db.call(onboarding.create_invite, client_id, now=NOW, days=7)
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(
-            pool.map(lambda uid: db.call(invites.redeem, code, uid, now=NOW), range(9001, 9009))
+            pool.map(lambda uid: db.call(onboarding.redeem, code, uid, now=NOW), range(9001, 9009))
         )
     outcomes = [r.outcome for r in results]
     assert outcomes.count(RedeemOutcome.LINKED) == 1
@@ -230,8 +242,8 @@ def test_simultaneous_redeems_link_exactly_one_account(db: Database) -> None:
 
 def test_audit_keeps_no_codes_or_names(db: Database) -> None:
     _, _, client_id = _team(db)
-    code = db.call(invites.create_invite, client_id, now=NOW, days=7)
-    db.call(invites.redeem, code, 9100, now=NOW)
+    code = db.call(onboarding.create_invite, client_id, now=NOW, days=7)
+    db.call(onboarding.redeem, code, 9100, now=NOW)
     with db.session() as session:
         rows = session.exec(select(AuditEntry)).all()
     text = " ".join(f"{r.action} {r.detail}" for r in rows)

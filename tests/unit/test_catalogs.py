@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
 
-from messages.catalogs import extract, load, untranslated
+from messages.catalogs import ROOT, SOURCE_DIRS, extract, load, untranslated
 from messages.i18n import SUPPORTED, normalize, translator
 
 
@@ -54,3 +55,17 @@ def test_languages_and_plurals() -> None:
     assert translator("sv").plural("You have {n} client:", "You have {n} clients:", 2) == (
         "Du har 2 klienter:"
     )
+
+
+def test_every_translated_literal_is_one_the_extraction_finds() -> None:
+    """`translator(x)("...")` is not extracted, so its translation would be dropped as
+    obsolete at the next catalog update: write `t = translator(x)` and `t("...")`."""
+    pattern = re.compile(r"translator\([^()]*(?:\([^()]*\))?[^()]*\)\(\s*(?:[\"']|$)", re.M)
+    offenders = [
+        f"{path.relative_to(ROOT)}:{source[: match.start()].count(chr(10)) + 1}"
+        for folder in SOURCE_DIRS
+        for path in (ROOT / folder).rglob("*.py")
+        for source in [path.read_text()]
+        for match in pattern.finditer(source)
+    ]
+    assert offenders == []

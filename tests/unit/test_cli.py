@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.fakeapi import FakeTelegram
-from storage import invites
+from bot.onboarding import actions as onboarding
+from bot.onboarding.actions import RedeemOutcome
 from storage.db import Database
-from storage.invites import RedeemOutcome
 from storage.models import utcnow
 
 runner = CliRunner()
@@ -94,7 +94,7 @@ def test_invite_prints_link_and_code_and_the_code_works(
     assert f"https://t.me/demo_bot?start={invite_code}" in lines
     db = Database(database_url)
     try:
-        result = db.call(invites.redeem, invite_code, 4242, now=utcnow())
+        result = db.call(onboarding.redeem, invite_code, 4242, now=utcnow())
         assert result.outcome is RedeemOutcome.LINKED
     finally:
         db.dispose()

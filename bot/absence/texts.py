@@ -1,0 +1,38 @@
+"""The absence notice's words: the reasons a client can give, the answer about the noon
+rule [002 §3.4.3], and what the coach is told."""
+
+from __future__ import annotations
+
+from bot.rules.absence import NoticeTiming
+from messages.i18n import N_
+from storage.models import AbsenceReason
+
+REASONS = {
+    AbsenceReason.ILL: N_("I am ill"),
+    AbsenceReason.CHILD_ILL: N_("My child is ill"),
+    AbsenceReason.APPOINTMENT: N_("Another appointment"),
+    AbsenceReason.OTHER: N_("Something else"),
+}
+TIMING_WORDS = {
+    NoticeTiming.ON_TIME: N_("on time"),
+    NoticeTiming.LATE: N_("late"),
+    NoticeTiming.AFTER_START: N_("after the start"),
+}
+# The client's answer, one line per meeting: on time or not, naming the deadline.
+ANSWERS = {
+    NoticeTiming.ON_TIME: N_("{when}: You told in time. The deadline was {deadline}."),
+    NoticeTiming.LATE: N_(
+        "{when}: The deadline was {deadline}, so this notice is late. "
+        "Next time, please tell by noon on the working day before."
+    ),
+    NoticeTiming.AFTER_START: N_("{when}: The meeting had already started."),
+}
+TOLD_COACH = N_(
+    "{client} cannot come: {when}. Reason: {reason}.\n"
+    "The notice came {timing} (deadline {deadline})."
+)
+TOLD_COACH_NOTE = N_(
+    "{client} cannot come: {when}. Reason: {reason}: {note}\n"
+    "The notice came {timing} (deadline {deadline})."
+)
+WITHDRAWN_COACH = N_("{client} withdrew the absence notice: {when}. They will come.")
