@@ -10,12 +10,14 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.commands import BY_NAME, who_may
 from bot.services import services_of
+from messages.clean import clean
 from messages.i18n import Translator, normalize, translator
+from messages.limits import split_text
 from storage import audit, people
 from storage.models import Person, Role
 
@@ -79,13 +81,26 @@ def t_for(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person | N
     return translator(language_for(update, person, services_of(context).settings.default_language))
 
 
-async def reply(update: Update, text: str, **kwargs: Any) -> None:
-    """Answer in the chat the update came from, whether a message or a button press."""
-    if update.callback_query is not None:
+async def reply(update: Update, text: str, *, answer: bool = True, **kwargs: Any) -> Message | None:
+    """Answer in the chat the update came from, whether a message or a button press
+    (`answer=False`: the press is answered already).
+
+    The one way a handler sends a new text, however long: the text is cleaned of control
+    and bidirectional-override characters (messages.clean) and a text over Telegram's
+    limit goes as several messages, split at line ends (messages.limits), the buttons
+    (`reply_markup`) on the last. Returns the last message sent."""
+    if answer and update.callback_query is not None:
         await update.callback_query.answer()
     chat = update.effective_chat
-    if chat is not None:
-        await chat.send_message(text, **kwargs)
+    if chat is None:
+        return None
+    parts = split_text(clean(text))
+    markup = kwargs.pop("reply_markup", None)
+    sent = None
+    for number, part in enumerate(parts, start=1):
+        last = number == len(parts)
+        sent = await chat.send_message(part, reply_markup=markup if last else None, **kwargs)
+    return sent
 
 
 async def tell_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 import httpx
@@ -21,8 +21,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 people_app = typer.Typer(help="Coaches, caseworkers, clients and admins.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 outbox_app = typer.Typer(help="Messages waiting to be sent, sent or failed.", no_args_is_help=True)
+inbox_app = typer.Typer(
+    help="Updates from Telegram: waiting to be handled, or failed.", no_args_is_help=True
+)
 app.add_typer(people_app, name="people")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(inbox_app, name="inbox")
 
 
 def _settings() -> Settings:
@@ -34,13 +38,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and the URL carries the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+def _configure_logging(settings: Settings) -> None:
+    """Plain text on standard error; the token, invite codes, texts and names hidden at
+    every level (bot.logs). Logging set up already by whoever runs us (a test runner) is
+    kept as it is, with the same secrets hidden."""
+    from bot import logs
+
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.telegram_bot_token, settings.webhook_secret)
+        if secret is not None
+    ]
+    if logging.getLogger().handlers:
+        logs.hide_in(logging.getLogger().handlers, secrets)
+        return
+    logs.configure(settings.log_level, secrets=secrets)
 
 
 @app.command()
@@ -49,7 +61,7 @@ def run() -> None:
     from bot.app import build_application, make_services
 
     settings = _settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     try:
         token = settings.require_token()
     except MissingTokenError as error:
@@ -253,8 +265,54 @@ def outbox_retry(
 
     db = _database(_settings())
     if not db.call(outbox.retry, message_id, utcnow()):
-        _fail(f"message {message_id} is not failed or cancelled (see `coachbot outbox list`)")
+        _fail(
+            f"message {message_id} is not failed or cancelled, or it has expired "
+            "(see `coachbot outbox list`)"
+        )
     typer.echo(f"Message {message_id} will be sent again by the running bot.")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "-"
+
+
+@inbox_app.command("list")
+def inbox_list(
+    failed: Annotated[bool, typer.Option("--failed", help="Only failed updates.")] = False,
+    pending: Annotated[bool, typer.Option("--pending", help="Only waiting updates.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many updates, newest first.")] = 50,
+) -> None:
+    """List inbox updates: id, status, kind, Telegram user id, received, due and done
+    times (UTC), attempts, error. Never what the person wrote."""
+    from storage import inbox
+    from storage.models import InboxStatus
+
+    status = InboxStatus.FAILED if failed else InboxStatus.PENDING if pending else None
+    db = _database(_settings())
+    rows = db.call(inbox.list_updates, status=status, limit=limit)
+    if not rows:
+        typer.echo("No updates.")
+    for row in rows:
+        kind = next((key for key in row.payload if key != "update_id"), "-")
+        typer.echo(
+            f"{row.update_id}\t{row.status}\t{kind}\tuser {row.lane}\t"
+            f"{_when(row.received_at)}\t{_when(row.due_at)}\t{_when(row.done_at)}\t"
+            f"{row.attempts}\t{row.last_error or ''}"
+        )
+
+
+@inbox_app.command("retry")
+def inbox_retry(
+    update_id: Annotated[int, typer.Argument(help="The id shown by `inbox list --failed`.")],
+) -> None:
+    """Handle a failed update again, now (the running bot takes it)."""
+    from storage import inbox
+    from storage.models import utcnow
+
+    db = _database(_settings())
+    if not db.call(inbox.retry_failed, update_id, utcnow()):
+        _fail(f"update {update_id} is not failed (see `coachbot inbox list --failed`)")
+    typer.echo(f"Update {update_id} will be handled again by the running bot.")
 
 
 def main() -> None:

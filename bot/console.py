@@ -31,8 +31,9 @@ REPLY_WAIT = 5.0  # at most this long for the first reply
 
 HELP = (
     "Type a message and press Enter. A number presses the button with that number.\n"
-    "/who switches person, /quit ends (Ctrl-D too)."
+    "/who switches person, /restart restarts the bot, /quit ends (Ctrl-D too)."
 )
+RESTART = "/restart"
 
 
 @dataclass
@@ -78,7 +79,7 @@ class Console:
         label = "bot (edited)>" if event.kind == "edit" else "bot>"
         text = message.text or ""
         if message.document is not None:
-            text = f"[file {message.document.file_name}] {text}".strip()
+            text = f"[file {message.document.filename}] {text}".strip()
         if message.photo is not None:
             text = f"[picture] {text}".strip()
         lines = text.splitlines() or [""]
@@ -161,11 +162,13 @@ class Console:
         await self.fake.press_button(current.telegram_user_id, message_id, data)
         await self.settle()
 
-    async def handle(self, line: str) -> bool:
-        """One line of input; False when the console should end."""
+    async def handle(self, line: str) -> bool | str:
+        """One line of input; False when the console should end, RESTART to restart the bot."""
         text = line.strip()
         if text in ("/quit", "/exit"):
             return False
+        if text == RESTART:
+            return RESTART
         if text == "/who":
             self.state.choosing = True
             self.list_people()
@@ -221,21 +224,29 @@ async def console_main(
             TELEGRAM_API_BASE_URL=fake.base_url,
             DATABASE_URL=url,
         )
-        services = Services(settings=settings, db=database)
-        application = build_application(services)
-        async with running(application):
-            console = Console(fake, ConsoleState(people), stdout)
-            console.print("Coachbot console: the real bot, offline, with demo people.")
-            console.list_people()
-            lines = await _read_lines(stdin)
-            while True:
-                if not script and not console.state.choosing and console.state.current:
-                    stdout.write(f"{console.state.current.name.split()[0]}> ")
-                    stdout.flush()
-                line = await lines.get()
-                if line is None or not await console.handle(line):
-                    break
-            console.print("Bye.")
+        console = Console(fake, ConsoleState(people), stdout)
+        console.print("Coachbot console: the real bot, offline, with demo people.")
+        console.list_people()
+        lines = await _read_lines(stdin)
+        going = True
+        while going:
+            # A new Application on the same database, as after a deploy or a crash: whatever
+            # a person was in the middle of continues (the inbox keeps it).
+            application = build_application(Services(settings=settings, db=database))
+            async with running(application):
+                while True:
+                    if not script and not console.state.choosing and console.state.current:
+                        stdout.write(f"{console.state.current.name.split()[0]}> ")
+                        stdout.flush()
+                    line = await lines.get()
+                    handled = False if line is None else await console.handle(line)
+                    if handled == RESTART:
+                        console.print("(the bot restarts)")
+                        break
+                    if not handled:
+                        going = False
+                        break
+        console.print("Bye.")
     database.dispose()
     return 0
 

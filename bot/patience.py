@@ -44,7 +44,17 @@ class PatientBot(ExtBot):  # type: ignore[type-arg]
                 if tries:
                     log.info("%s went through after %d tries", endpoint, tries + 1)
                 return result
-            except (BadRequest, RetryAfter):
+            except BadRequest as error:
+                if (
+                    endpoint == "answerCallbackQuery"
+                    and "query is too old" in error.message.lower()
+                ):
+                    # Answered already (the update is being tried again) or too late: the
+                    # spinner has stopped either way; the reply that follows still goes.
+                    log.info("callback query answered already or expired")
+                    return True
+                raise
+            except RetryAfter:
                 raise
             except NetworkError as error:  # 5xx, time-outs and connection errors
                 tries += 1

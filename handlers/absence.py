@@ -32,7 +32,7 @@ from bot.meetings.notices import KIND_NAMES, card_answer
 from bot.rules.absence import NoticeTiming
 from bot.rules.intents import Intent, intent_of, reason_hint
 from bot.services import services_of
-from handlers.ui import Flow, Steps, Turn, choose_with_buttons, stale_buttons
+from handlers.ui import Flow, Steps, Turn, choose_with_buttons, stale_buttons, typed_text
 from messages.formatting import show_short_datetime
 from messages.i18n import N_, Translator, translator
 from storage import absence
@@ -186,7 +186,7 @@ async def from_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             # Words after a missed meeting are most likely the explanation asked for.
             services = services_of(context)
             explained = await services.db.run(
-                attendance.explain_latest, person, message.text, services.now()
+                attendance.explain_latest, person, typed_text(update), services.now()
             )
             if explained is not None:
                 services.wake_outbox()
@@ -244,8 +244,7 @@ async def on_reason(turn: Turn[Draft]) -> int:
 
 
 async def on_note(turn: Turn[Draft]) -> int:
-    message = turn.update.effective_message
-    text = " ".join((message.text or "").split())[: absence.NOTE_MAX] if message else ""
+    text = " ".join(typed_text(turn.update).split())[: absence.NOTE_MAX]
     if not text:
         await reply(turn.update, turn.t("Write the reason in a few words."))
         return NOTE
@@ -316,7 +315,14 @@ async def on_withdraw_list(turn: Turn[Draft]) -> int:
 
 async def on_withdraw(turn: Turn[Draft]) -> int:
     services = turn.services
-    filed = await services.db.run(actions.withdraw, turn.person, int(turn.group(1)), services.now())
+    filed = await services.db.run(
+        actions.withdraw,
+        turn.person,
+        int(turn.group(1)),
+        services.now(),
+        tz=services.settings.tz,
+        quiet=services.settings.quiet_window,
+    )
     if filed is None:
         raise turn.refused("absence: notice not withdrawable")
     services.wake_outbox()

@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import Refused, for_roles, person_of_role
+from bot.access import Refused, for_roles, person_of_role, reply
 from bot.alerts import actions, buttons, texts
 from bot.alerts.actions import Acked, OpenAlert
 from bot.services import services_of
@@ -73,8 +73,7 @@ async def _open_alerts(
 @for_roles(Role.CASEWORKER, Role.ADMIN, command="alerts")
 async def list_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
     text, markup = await _open_alerts(context, person)
-    assert update.effective_chat is not None
-    await update.effective_chat.send_message(text, reply_markup=markup)
+    await reply(update, text, reply_markup=markup)
 
 
 async def _acknowledge(

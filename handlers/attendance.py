@@ -35,7 +35,7 @@ from bot.attendance import actions as attendance
 from bot.attendance import buttons, texts
 from bot.attendance.actions import ReasonAnswer, ReasonState
 from bot.services import services_of
-from handlers.ui import stale_buttons
+from handlers.ui import stale_buttons, typed_text
 from messages.formatting import locale_of
 from messages.i18n import N_, Translator, translator
 from storage.models import Person, Role
@@ -329,7 +329,7 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE, *, awaited: 
     """The awaited line for the meeting it was asked for (taken off the waiting list)."""
     person = await acting_person(update, context)
     meeting_id = _data(context).pop(awaited.key, None)
-    text = update.effective_message.text if update.effective_message else None
+    text = typed_text(update) or None
     if person is None or meeting_id is None or not (text or "").strip():
         return ConversationHandler.END
     services = services_of(context)

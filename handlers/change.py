@@ -24,7 +24,7 @@ from telegram.ext import (
 
 from bot.access import person_of_role, reply
 from bot.alerts.changes import CATEGORIES, NOTE_MAX, raise_change
-from handlers.ui import Flow, Steps, Turn, nav_row, own_client, stale_buttons
+from handlers.ui import Flow, Steps, Turn, nav_row, own_client, stale_buttons, typed_text
 from messages.i18n import N_, translator
 from storage.models import Role
 
@@ -109,8 +109,7 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 async def on_note(turn: Turn[Draft]) -> int:
     t, draft, services = turn.t, turn.draft, turn.services
-    message = turn.update.effective_message
-    text = (message.text or "").strip() if message is not None else ""
+    text = typed_text(turn.update).strip()
     if not text:
         return await not_text(turn.update, turn.context)
     if len(text) > NOTE_MAX:

@@ -31,7 +31,7 @@ from bot.access import Refused, acting_person, person_of_role, reply, t_for
 from bot.goals import actions, checkins
 from bot.rules.goals import COMMENT_MAX, FEEDBACK_MAX
 from bot.services import services_of
-from handlers.ui import Awaiting, Context, expect_text, stale_buttons, text_done
+from handlers.ui import Awaiting, Context, expect_text, stale_buttons, text_done, typed_text
 from messages.i18n import N_, translator
 from messages.render import render, render_buttons
 from storage.models import Person, Role
@@ -150,7 +150,7 @@ async def _take_text(
     if person is None or target is None or message is None:
         _forget(context)
         return END
-    text = (message.text or "").strip()
+    text = typed_text(update).strip()
     if len(text) > limit:
         t = translator(person.language)
         await reply(update, t("That is too long. Please write at most {n} characters.", n=limit))

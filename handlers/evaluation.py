@@ -34,7 +34,17 @@ from bot.goals import evaluation as period_review
 from bot.goals import texts as goal_texts
 from bot.rules.goals import EVIDENCE_MAX, FEEDBACK_MAX, GoalStatus, needs_next_steps
 from handlers.checkins import text_expected, words
-from handlers.ui import Awaiting, Context, Flow, Steps, Turn, expect_text, stale_buttons, text_done
+from handlers.ui import (
+    Awaiting,
+    Context,
+    Flow,
+    Steps,
+    Turn,
+    expect_text,
+    stale_buttons,
+    text_done,
+    typed_text,
+)
 from messages.render import render
 from storage import goals
 from storage.models import Role
@@ -241,8 +251,7 @@ def typed(application: Application, take: TextStep) -> MessageHandler:  # type: 
     async def write(update: Update, context: Context) -> int | None:
         coach = await person_of_role(update, context, Role.COACH)
         turn = Turn(update, context, coach, FLOW.draft_of(context, coach))
-        message = update.effective_message
-        return await take(turn, " ".join((message.text or "").split()) if message else "")
+        return await take(turn, " ".join(typed_text(update).split()))
 
     return MessageHandler(words(application, OWNER)[0], write)
 

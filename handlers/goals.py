@@ -545,6 +545,7 @@ async def on_every(turn: Turn[Draft]) -> int:
     upcoming = await services.db.run(
         actions.set_plan, turn.person, client_id, weekday=int(turn.group(2)),
         at=_hhmm(turn.group(3)), every_weeks=int(turn.group(4)), now=services.now(), tz=tz,
+        update_id=turn.update.update_id,
     )  # fmt: skip
     if upcoming is None:
         return await _gone(turn)

@@ -3,6 +3,7 @@ what the meetings' conversations share (a press on the month calendar, a meeting
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,6 @@ from telegram.ext import (
 from bot.access import (
     Refused,
     acting_person,
-    for_roles,
     person_of_role,
     pressing_person,
     reply,
@@ -32,9 +32,10 @@ from bot.meetings.ics import ics_filename, meeting_ics
 from bot.meetings.keyboards import parse_calendar
 from bot.meetings.notices import KIND_NAMES, NO_PLACE, card_answer
 from bot.services import services_of
-from handlers.ui import Turn, show
+from handlers.ui import Flow, Steps, Turn, entry, stale_buttons, typed_text
 from messages.formatting import show_clock, show_date, show_time
 from messages.i18n import Translator, translator
+from messages.limits import MAX_TEXT, clip, length
 from storage import meetings
 from storage.meetings import MeetingView
 from storage.models import ClientResponse, MeetingKind, MeetingStatus, Person, Role
@@ -156,8 +157,9 @@ async def _record(
 ) -> None:
     services = services_of(context)
     found = await services.db.run(
-        actions.answer, client, meeting_id, response, note, now=services.now()
-    )
+        actions.answer, client, meeting_id, response, note, now=services.now(),
+        update_id=update.update_id,
+    )  # fmt: skip
     if found is None:
         raise Refused(client, "meeting: not the client's")
     services.wake_outbox()
@@ -174,7 +176,7 @@ async def receive_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     meeting_id = context.user_data.pop(NOTE_FOR, None)  # type: ignore[union-attr]
     if person is None or meeting_id is None or update.effective_message is None:
         return ConversationHandler.END
-    note = (update.effective_message.text or "").strip()[:NOTE_MAX]
+    note = typed_text(update).strip()[:NOTE_MAX]
     await _record(update, context, person, meeting_id, ClientResponse.OTHER_TIME, note)
     return ConversationHandler.END
 
@@ -232,7 +234,7 @@ async def _send_calendar_file(
 def _meeting_line(found: MeetingView, viewer: Person, t: Translator, tz) -> str:  # type: ignore[no-untyped-def]
     m = found.meeting
     kind = t(KIND_NAMES[MeetingKind(m.kind)])
-    place = m.place or t(NO_PLACE)
+    place = clip(m.place, PLACE_SHOWN) if m.place else t(NO_PLACE)
     when = when_text(found, viewer.language, tz)
     if viewer.role == Role.CLIENT.value:
         return t(
@@ -252,59 +254,152 @@ def _meeting_line(found: MeetingView, viewer: Person, t: Translator, tz) -> str:
     )
 
 
-@for_roles(Role.CLIENT, Role.COACH, Role.CASEWORKER, command="meetings")
-async def list_meetings(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person) -> None:
-    text, keyboard = await meetings_view(context, person, by_client=False)
-    await reply(update, text, reply_markup=keyboard)
+# --- /meetings: the upcoming meetings, a page at a time -------------------------------------
+@dataclass
+class Viewing(Steps):
+    """The /meetings message whose pages are turned: a press on any other is stale."""
+
+
+VIEW = Flow(
+    key="meetings_view",
+    draft=Viewing,
+    roles=(Role.CLIENT, Role.COACH, Role.CASEWORKER),
+    prefix="mp",
+)
+VIEWING = 0
+# A page of the view: "d" the coach's agenda by day, "c" by client, "l" a client's or a
+# caseworker's list; then the page's number (from 0).
+PAGE = r"^mp:(d|c|l):(\d{1,3})$"
+PAGE_MEETINGS = 10  # meetings on one page: a screenful, and far below Telegram's limit
+PLACE_SHOWN = 200  # a longer place is shortened with "…" in the list (the card has it all)
+
+
+def paginate(
+    header: list[str],
+    entries: list[tuple[str | None, str]],
+    *,
+    per_page: int = PAGE_MEETINGS,
+    limit: int = MAX_TEXT,
+) -> list[str]:
+    """The pages of a list: `header` on each, then at most `per_page` entries (group
+    heading, line) within `limit` characters. An entry starting a group, or a page, is
+    preceded by a blank line and the group's heading (the day, the client)."""
+    pages: list[str] = []
+    body: list[str] = []
+    count = 0
+    shown: str | None = None
+    for group, line in entries:
+        while True:
+            block = ["", group] if group is not None and (not body or group != shown) else []
+            block.append(line)
+            if not body or (
+                count < per_page and length("\n".join([*header, *body, *block])) <= limit
+            ):
+                break
+            pages.append("\n".join([*header, *body]))
+            body, count = [], 0
+        body += block
+        count += 1
+        shown = group
+    pages.append("\n".join([*header, *body]))
+    return [clip(page, limit) for page in pages]
+
+
+def _page_row(view: str, page: int, pages: int) -> list[InlineKeyboardButton]:
+    """◀ n/N ▶: the middle button shows the page again (the meetings as they are now)."""
+    row = [InlineKeyboardButton(f"{page + 1}/{pages}", callback_data=f"mp:{view}:{page}")]
+    if page > 0:
+        row.insert(0, InlineKeyboardButton("◀", callback_data=f"mp:{view}:{page - 1}"))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton("▶", callback_data=f"mp:{view}:{page + 1}"))
+    return row
+
+
+def _view_of(person: Person, by_client: bool) -> str:
+    if person.role != Role.COACH.value:
+        return "l"
+    return "c" if by_client else "d"
 
 
 async def meetings_view(
-    context: ContextTypes.DEFAULT_TYPE, person: Person, *, by_client: bool
+    context: ContextTypes.DEFAULT_TYPE, person: Person, *, by_client: bool, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The person's upcoming meetings; a coach's agenda by day or by client."""
+    """A page of the person's upcoming meetings (the last one, if `page` is past it); a
+    coach's agenda by day or by client. Every page fits in one message."""
     services = services_of(context)
     t = translator(person.language)
     found = await services.db.run(meetings.upcoming, person, now=services.now())
     if not found:
         return t("No upcoming meetings."), None
     tz = services.settings.tz
-    lines = [t("Upcoming meetings:")]
+    header = [t("Upcoming meetings:")]
+    entries: list[tuple[str | None, str]]
     if person.role != Role.COACH.value:
-        lines += [_meeting_line(item, person, t, tz) for item in found]
-        return "\n".join(lines), None
-    lines.append(t("✅ coming, ❌ cannot come, ❓ asks for another time"))
-    if by_client:
+        entries = [(None, _meeting_line(item, person, t, tz)) for item in found]
+    elif by_client:
+        header.append(t("✅ coming, ❌ cannot come, ❓ asks for another time"))
         groups: dict[str, list[MeetingView]] = {}
         for item in found:
             groups.setdefault(item.client.display_name, []).append(item)
-        for name in sorted(groups):
-            lines += ["", name]
-            lines += [_meeting_line(item, person, t, tz) for item in groups[name]]
+        entries = [
+            (name, _meeting_line(item, person, t, tz))
+            for name in sorted(groups)
+            for item in groups[name]
+        ]
     else:
-        current_day = None
-        for item in found:
-            day = item.meeting.starts_at.astimezone(tz).date()
-            if day != current_day:
-                lines += ["", show_date(day, person.language)]
-                current_day = day
-            lines.append(_meeting_line(item, person, t, tz))
-    other = (
-        InlineKeyboardButton(t("By day"), callback_data="mm:byday")
-        if by_client
-        else InlineKeyboardButton(t("By client"), callback_data="mm:byclient")
-    )
-    keyboard = InlineKeyboardMarkup(
-        [[other], [InlineKeyboardButton(t("Change or cancel a meeting"), callback_data="mm:list")]]
-    )
-    return "\n".join(lines), keyboard
+        header.append(t("✅ coming, ❌ cannot come, ❓ asks for another time"))
+        entries = [
+            (
+                show_date(item.meeting.starts_at.astimezone(tz).date(), person.language),
+                _meeting_line(item, person, t, tz),
+            )
+            for item in found
+        ]
+    pages = paginate(header, entries)
+    page = min(page, len(pages) - 1)
+    view = _view_of(person, by_client)
+    rows = [_page_row(view, page, len(pages))] if len(pages) > 1 else []
+    if person.role == Role.COACH.value:
+        other = (
+            InlineKeyboardButton(t("By day"), callback_data="mm:byday")
+            if by_client
+            else InlineKeyboardButton(t("By client"), callback_data="mm:byclient")
+        )
+        rows += [
+            [other],
+            [InlineKeyboardButton(t("Change or cancel a meeting"), callback_data="mm:list")],
+        ]
+    return pages[page], InlineKeyboardMarkup(rows) if rows else None
 
 
-async def regroup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The coach's agenda by day or by client, redrawn on the same message."""
+async def list_meetings(turn: Turn[Viewing]) -> int:
+    """/meetings: the first page, in a new message that the page buttons then turn."""
+    text, keyboard = await meetings_view(turn.context, turn.person, by_client=False)
+    await turn.show(text, keyboard)
+    return VIEWING if keyboard is not None else VIEW.end(turn.context)
+
+
+async def regroup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The coach's agenda by day or by client, redrawn on the same message from its first
+    page; that message is now the one whose pages are turned."""
     person = await person_of_role(update, context, Role.COACH)
     by = context.matches[0].group(1) if context.matches else "day"
+    turn = Turn(update, context, person, VIEW.begin(context))
     text, keyboard = await meetings_view(context, person, by_client=by == "client")
-    await show(update, text, keyboard)
+    await turn.show(text, keyboard)
+    return VIEWING if keyboard is not None else VIEW.end(context)
+
+
+async def turn_page(turn: Turn[Viewing]) -> int:
+    """◀ or ▶ (or the page shown again): that page of the same view, on the same message."""
+    view, page = turn.group(1), int(turn.group(2))
+    if view != _view_of(turn.person, view == "c"):
+        raise turn.refused("meetings: not this person's view")
+    text, keyboard = await meetings_view(
+        turn.context, turn.person, by_client=view == "c", page=page
+    )
+    await turn.show(text, keyboard)
+    return VIEWING if keyboard is not None else VIEW.end(turn.context)
 
 
 def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[type-arg]
@@ -333,6 +428,17 @@ def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[typ
             conversation_timeout=3600,
             name="meeting_card",
         ),
-        CommandHandler("meetings", list_meetings, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(regroup, pattern=REGROUP),
+        ConversationHandler(
+            # /meetings, and the coach's "by day / by client" on any /meetings message,
+            # start it afresh; its page buttons work on that message only.
+            entry_points=[
+                VIEW.command("meetings", list_meetings),
+                CallbackQueryHandler(entry(regroup), pattern=REGROUP),
+            ],
+            states={VIEWING: [VIEW.button(PAGE, turn_page)]},
+            fallbacks=[stale_buttons("mp:")],
+            allow_reentry=True,
+            conversation_timeout=3600,
+            name="meetings_view",
+        ),
     ]

@@ -21,7 +21,16 @@ from bot.meetings.keyboards import month_calendar, parse_time, time_keyboard
 from bot.meetings.notices import KIND_NAMES, NO_PLACE
 from bot.rules.calendar import is_working_day
 from handlers.meetings import calendar_press
-from handlers.ui import Flow, Steps, Turn, choose_with_buttons, nav_row, own_client, stale_buttons
+from handlers.ui import (
+    Flow,
+    Steps,
+    Turn,
+    choose_with_buttons,
+    nav_row,
+    own_client,
+    stale_buttons,
+    typed_text,
+)
 from messages.formatting import show_date, show_time
 from messages.i18n import N_, Translator
 from storage import meetings
@@ -322,8 +331,7 @@ async def on_no_place(turn: Turn[Draft]) -> int:
 
 
 async def on_place(turn: Turn[Draft]) -> int:
-    message = turn.update.effective_message
-    place = " ".join((message.text or "").split())[:PLACE_MAX] if message else ""
+    place = " ".join(typed_text(turn.update).split())[:PLACE_MAX]
     if not place:
         return await choose_with_buttons(turn.update, turn.context) or PLACE
     turn.draft.place = place

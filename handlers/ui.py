@@ -22,9 +22,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import Refused, acting_person, for_roles, person_of_role, refuse_button, t_for
+from bot.access import (
+    Refused,
+    acting_person,
+    for_roles,
+    person_of_role,
+    refuse_button,
+    reply,
+    t_for,
+)
 from bot.services import Services, services_of
+from messages.clean import clean
 from messages.i18n import Translator, translator
+from messages.limits import MAX_ANSWER, clip
 from storage import people
 from storage.models import Person, Role
 from storage.people import ClientSummary
@@ -44,12 +54,21 @@ async def show(
 
     `new`: send a new message even after a button (the press is already answered).
     `notice`: what the press is answered with (an `alert` box, or a passing note).
-    Returns the message now showing `text` (None when Telegram gave no message back)."""
+    Returns the message now showing `text` (None when Telegram gave no message back).
+
+    Within Telegram's limits, whatever the text: it is cleaned of control and
+    bidirectional-override characters; a new message over the limit goes as several
+    (`bot.access.reply`, the buttons on the last, which is returned); an edit can only be
+    one message, so its text is shortened with "…" (a view that can be long pages
+    itself, as /meetings does)."""
     query = update.callback_query
     if query is not None and query.message is not None and not new:
-        await query.answer(notice, show_alert=alert and notice is not None)
+        await query.answer(
+            clip(notice, MAX_ANSWER) if notice else notice,
+            show_alert=alert and notice is not None,
+        )
         try:
-            edited = await query.edit_message_text(text, reply_markup=markup)
+            edited = await query.edit_message_text(clip(clean(text)), reply_markup=markup)
         except BadRequest as error:
             # The same text and buttons again (a choice pressed twice): nothing to redraw.
             if "not modified" not in error.message:
@@ -57,7 +76,15 @@ async def show(
             edited = query.message
         return edited if isinstance(edited, Message) else None
     assert update.effective_chat is not None
-    return await update.effective_chat.send_message(text, reply_markup=markup)
+    return await reply(update, text, answer=False, reply_markup=markup)
+
+
+def typed_text(update: Update) -> str:
+    """What the person typed, cleaned of control and bidirectional-override characters
+    (messages.clean: line breaks kept), so it is stored clean and every view of it is;
+    "" for no text."""
+    message = update.effective_message
+    return clean(message.text or "") if message is not None else ""
 
 
 def entry(
@@ -179,7 +206,7 @@ class Turn(Generic[D]):
     async def alert(self, text: str) -> None:
         """Why a choice cannot be taken; the step stays as it is."""
         assert self.update.callback_query is not None
-        await self.update.callback_query.answer(text, show_alert=True)
+        await self.update.callback_query.answer(clip(text, MAX_ANSWER), show_alert=True)
 
 
 Step = Callable[[Turn[D]], Awaitable[int]]

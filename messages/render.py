@@ -1,9 +1,12 @@
 """Render a stored message (catalog id + parameters) in the recipient's language.
 
-Parameters are JSON. A plain value is used as it is; a tagged value is formatted for the
+Parameters are JSON. A plain number is used as it is; a tagged value is formatted for the
 reader: {"$dt": iso instant} as a Helsinki date and time, {"$date": iso date},
 {"$msg": catalog id} translated (e.g. a program or a reason), {"$time": iso instant}
 as a local time of day, {"$lines": [[catalog id, params], ...]} one rendered line each.
+A plain string, often what a person wrote (a name, a place, a note): it is shown cleaned of
+control and bidirectional-override characters (messages.clean), so no message of the
+outbox carries them to another person, whatever was stored.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from messages.clean import clean
 from messages.formatting import (
     HELSINKI,
     show_clock,
@@ -57,6 +61,8 @@ def lines(*items: tuple[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _value(value: Any, language: str, tz: ZoneInfo) -> Any:
+    if isinstance(value, str):
+        return clean(value)
     if isinstance(value, dict) and len(value) == 1:
         ((tag, raw),) = value.items()
         if tag == "$dt":

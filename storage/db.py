@@ -21,7 +21,10 @@ T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine with the settings each backend needs for several writers."""
+    """Create an engine with the settings each backend needs for several writers.
+
+    `hide_parameters`: an error shows the SQL statement in the log, never the values bound
+    to it (message texts, names)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -29,7 +32,10 @@ def make_engine(url: str) -> Engine:
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_pre_ping=False,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -54,7 +60,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.drivername in ("postgresql", "postgres"):
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
 
 
 class Database:

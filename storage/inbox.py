@@ -6,7 +6,8 @@ States: pending → working (a worker took it) → done, or back to pending with
 person is pending or working. So one person's updates are handled one at a time and in
 order, by whichever process claims them; on PostgreSQL, FOR UPDATE SKIP LOCKED lets
 several processes claim side by side. A worker that died leaves its rows `working` until
-their lease ends; then they are pending again and handled once more.
+their lease ends; then the next claim takes them and they are handled once more (a live
+worker renews its leases long before they end).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, update
+from sqlalchemy import and_, delete, exists, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -66,6 +67,14 @@ def store(
     return int(session.execute(statement).rowcount or 0)
 
 
+def _claimable(now: datetime):  # type: ignore[no-untyped-def]
+    """Due and pending, or taken by a worker whose lease ran out (it died)."""
+    return or_(
+        and_(InboxUpdate.status == InboxStatus.PENDING.value, col(InboxUpdate.due_at) <= now),
+        and_(InboxUpdate.status == InboxStatus.WORKING.value, col(InboxUpdate.lease_until) < now),
+    )
+
+
 def claim(
     session: Session, *, worker: str, now: datetime, limit: int, lease: timedelta
 ) -> list[InboxUpdate]:
@@ -79,11 +88,7 @@ def claim(
     ids = list(
         session.exec(
             select(InboxUpdate.update_id)
-            .where(
-                InboxUpdate.status == InboxStatus.PENDING.value,
-                col(InboxUpdate.due_at) <= now,
-                ~behind,
-            )
+            .where(_claimable(now), ~behind)
             .order_by(col(InboxUpdate.update_id))
             .limit(limit)
             .with_for_update(skip_locked=True, of=InboxUpdate)
@@ -93,10 +98,7 @@ def claim(
         return []
     session.execute(
         update(InboxUpdate)
-        .where(
-            col(InboxUpdate.update_id).in_(ids),
-            InboxUpdate.status == InboxStatus.PENDING.value,
-        )
+        .where(col(InboxUpdate.update_id).in_(ids), _claimable(now))
         .values(
             status=InboxStatus.WORKING.value,
             claimed_by=worker,

@@ -272,7 +272,11 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "due_at"),
+        # The claim's order: pending rows by priority, then due time, then id.
+        Index("ix_outbox_claim", "status", "priority", "due_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     recipient_id: int = Field(foreign_key="person.id", index=True)
@@ -281,6 +285,9 @@ class OutboxMessage(SQLModel, table=True):
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     buttons: list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     due_at: datetime
+    # Past this instant the row is worthless (a meeting's card or reminder once the meeting
+    # has started): it is cancelled instead of sent. None: it never expires (alerts).
+    expires_at: datetime | None = None
     priority: int = Field(default=Priority.NOTICE.value)
     quiet: bool = Field(default=False)  # held back during the recipient's quiet hours
     status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)

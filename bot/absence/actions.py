@@ -1,5 +1,6 @@
 """The absence feature's only write path: filing notices and withdrawing them, each in one
-transaction with the coach's message in the outbox.
+transaction with the coach's message in the outbox. A notice withdraws the meeting's
+reminders to the client; withdrawing the notice brings them back.
 
 The handler calls `services.db.run(actions.file_notices, ...)`, then wakes the outbox.
 """
@@ -13,7 +14,8 @@ from sqlmodel import Session
 
 from bot import outbox
 from bot.absence.texts import REASONS, TIMING_WORDS, TOLD_COACH, TOLD_COACH_NOTE, WITHDRAWN_COACH
-from bot.rules.absence import NoticeTiming, absence_deadline, classify_notice
+from bot.meetings.notices import DEFAULT_QUIET, Quiet, restore_reminders, withdraw_reminders
+from bot.rules.absence import HELSINKI, NoticeTiming, absence_deadline, classify_notice
 from messages.render import at, msg, near
 from storage import absence
 from storage.absence import Filed
@@ -56,7 +58,8 @@ def file_notices(
     """One notice per meeting of the client's own; a meeting with a notice keeps its first.
 
     The notice counts from `now`, when it reached the bot; the noon rule [002 §3.4.3]
-    decides its deadline and whether it was on time, and the coach is told each."""
+    decides its deadline and whether it was on time, and the coach is told each. The
+    meeting's pending reminders to the client are withdrawn."""
     filed = []
     for meeting_id in sorted(set(meeting_ids)):
         meeting = absence.noticeable(session, client, meeting_id, now)
@@ -86,14 +89,25 @@ def file_notices(
             f"absence:{item.notice.id}:coach",
             now,
         )
+        withdraw_reminders(session, meeting)
         filed.append(item)
     return filed
 
 
-def withdraw(session: Session, client: Person, notice_id: int, now: datetime) -> Filed | None:
-    """The client's own notice, before the meeting starts; the coach is told they will come.
-    None when it cannot be withdrawn (another's, already withdrawn, or started)."""
+def withdraw(
+    session: Session,
+    client: Person,
+    notice_id: int,
+    now: datetime,
+    *,
+    tz: ZoneInfo = HELSINKI,
+    quiet: Quiet = DEFAULT_QUIET,
+) -> Filed | None:
+    """The client's own notice, before the meeting starts; the coach is told they will come,
+    and the meeting's reminders (those still ahead) come back. None when it cannot be
+    withdrawn (another's, already withdrawn, or started)."""
     filed = absence.withdraw(session, client, notice_id, now)
     if filed is not None:
         _tell_coach(session, filed, WITHDRAWN_COACH, {}, f"absence:{notice_id}:withdrawn", now)
+        restore_reminders(session, filed.meeting, now, tz, quiet)
     return filed

@@ -161,10 +161,12 @@ def set_plan(
     every_weeks: int,
     now: datetime,
     tz: ZoneInfo,
+    update_id: int,
 ) -> datetime | None:
     """The client or their coach chooses when the client is asked; the new rhythm starts
     on the next chosen day. Returns the next check-in; a coach's change is told to the
-    client (the client's own is not)."""
+    client (the client's own is not), once per update that made it (`update_id`: the
+    same update handled again tells no second time)."""
     rule = Plan(weekday, at, every_weeks, first_day(weekday, at, now, tz))  # raises if invalid
     if goals.client_for(session, actor, client_id) is None:
         return None
@@ -180,7 +182,7 @@ def set_plan(
             kind="checkin_plan",
             message=texts.TOLD_CLIENT_PLAN,
             params={"next": near(upcoming)},
-            key=f"checkin-plan:{client_id}:{now.isoformat()}",
+            key=f"checkin-plan:{client_id}:u{update_id}",
             due_at=now,
         )
     return upcoming

@@ -36,7 +36,9 @@ from storage.models import InboxStatus
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8  # with retry_delay: about two minutes of Telegram or database outage
-LEASE = timedelta(seconds=120)
+LEASE = timedelta(seconds=30)  # a dead process's updates wait this long, at most
+HOUSEKEEPING = 10.0  # seconds: leases renewed well before they run out (LEASE)
+WRITE_PATIENCE = 60.0  # seconds a done mark waits for the database to come back
 DONE_KEPT = timedelta(days=2)  # ids kept for the duplicate check; Telegram resends within 24 h
 
 
@@ -109,12 +111,13 @@ class InboxWorker:
 
     # --- the loop ------------------------------------------------------------------------
     async def _run(self) -> None:
-        tick = 0
+        loop = asyncio.get_running_loop()
+        next_housekeeping = loop.time() + HOUSEKEEPING
         while not self._stopping:
             self._wake.clear()
             claimed = await self._claim()
-            tick += 1
-            if tick % 600 == 0:
+            if loop.time() >= next_housekeeping:
+                next_housekeeping = loop.time() + HOUSEKEEPING
                 await self._housekeeping()
             if claimed and len(self._tasks) < self.concurrency:
                 continue  # more may be waiting
@@ -165,8 +168,27 @@ class InboxWorker:
     async def _handle(self, row) -> None:  # type: ignore[no-untyped-def]
         try:
             await self._handle_row(row)
+        except Exception as error:
+            # The database went away around the handlers: the row stays `working` until
+            # its lease ends, then it is handled again (the person's lane waits meanwhile).
+            log.warning("inbox: update %s left for later (%s)", row.update_id, type(error).__name__)
         finally:
             self._working.discard(row.update_id)
+
+    async def _write(self, fn, *args) -> None:  # type: ignore[no-untyped-def]
+        """A write after the handlers ran (the reply may be out): keep trying while the
+        database is briefly away, so the update is not handled a second time."""
+        delay, waited = 0.5, 0.0
+        while True:
+            try:
+                await self.services.db.run(fn, *args)
+                return
+            except Exception:
+                if waited >= WRITE_PATIENCE or self._stopping:
+                    raise
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 5.0)
 
     async def _handle_row(self, row) -> None:  # type: ignore[no-untyped-def]
         db = self.services.db
@@ -198,7 +220,7 @@ class InboxWorker:
         error = attempt.error
         now = self.wall()
         if error is not None and is_passing_fault(error) and not attempt.last:
-            await db.run(
+            await self._write(
                 inbox.retry_later,
                 row.update_id,
                 self.name,
@@ -209,9 +231,9 @@ class InboxWorker:
         state = conversations.snapshot(self.application, update, now)
         if error is not None and is_passing_fault(error):
             # Given up after MAX_ATTEMPTS: the error handler has apologised.
-            await db.run(inbox.fail, row.update_id, self.name, now, type(error).__name__)
+            await self._write(inbox.fail, row.update_id, self.name, now, type(error).__name__)
             return
-        await db.run(inbox.finish, row.update_id, self.name, now, state)
+        await self._write(inbox.finish, row.update_id, self.name, now, state)
 
     async def _tell_lost(self, update: Update) -> None:
         chat = update.effective_chat

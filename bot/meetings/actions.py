@@ -101,12 +101,15 @@ def answer(
     note: str | None,
     *,
     now: datetime,
+    update_id: int,
 ) -> MeetingView | None:
     """The client's answer on the card (coming, or another time asked) is recorded and
-    the coach told. None when the meeting is not the client's own (audited)."""
+    the coach told. None when the meeting is not the client's own (audited).
+    `update_id`: the Telegram update that carried the answer; handled again, it tells the
+    coach no second time."""
     found = meetings.respond(session, meeting_id, client, response, note)
     if found is not None:
-        answered(session, found, response, note, now)
+        answered(session, found, response, note, now, update_id=update_id)
     return found
 
 

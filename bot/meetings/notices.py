@@ -2,6 +2,12 @@
 
 Cards, changes and cancellations go at once; reminders at their time. Every row of a
 meeting carries `object_ref = meeting:<id>`, so moving or cancelling the meeting finds them.
+A card and a reminder expire when the meeting starts (`expires_at`): held back by an
+outage or a restart, they are dropped, not sent late. An absence notice withdraws the
+meeting's reminders (`withdraw_reminders`), withdrawing the notice brings them back
+(`restore_reminders`). Keys come from the meeting (its sequence, the reminder's time) or
+from the update that caused the row, never from the clock: a replayed update makes the
+same key, so one row.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from messages.i18n import N_
 from messages.render import at, clock, msg
 from storage.meetings import MeetingView
 from storage.models import ClientResponse, Meeting, MeetingKind, Person, Priority
+
+REMINDER = "reminder"  # the kind of a client's reminder rows
 
 Quiet = tuple[time, time]
 DEFAULT_QUIET: Quiet = (QUIET_START, QUIET_END)
@@ -110,6 +118,7 @@ def _send(
     *,
     buttons: list[Any] | None = None,
     priority: Priority = Priority.NOTICE,
+    expires_at: datetime | None = None,
 ) -> None:
     if person is None or person.id is None:
         return
@@ -124,6 +133,7 @@ def _send(
         due_at=now,
         priority=priority,
         object_ref=ref(meeting),
+        expires_at=expires_at,
     )
 
 
@@ -143,7 +153,7 @@ def _reminder_rows(
         rows.append(
             {
                 "recipient_id": found.client.id,
-                "kind": "reminder",
+                "kind": REMINDER,
                 "message": REMIND_DAY_BEFORE if reminder.kind == "day_before" else REMIND_SOON,
                 "params": _params(found),
                 # The due time is in the key: changed preferences make new rows.
@@ -152,6 +162,7 @@ def _reminder_rows(
                 "priority": Priority.REMINDER,
                 "quiet": True,
                 "object_ref": ref(m),
+                "expires_at": m.starts_at,  # no reminder once the meeting has started
             }
         )
     return rows
@@ -164,27 +175,50 @@ def _schedule_reminders(
         outbox.schedule(session, **row)
 
 
+def _declined(meeting: Meeting) -> bool:
+    """The client has said she cannot come (an absence notice): no reminders."""
+    return meeting.client_response == ClientResponse.DECLINED.value
+
+
 def reschedule_reminders(
     session: Session, client: Person, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
 ) -> int:
-    """After a change of preferences: the client's upcoming reminders follow the new times."""
+    """After a change of preferences: the client's upcoming reminders follow the new times
+    (a reminder switched off and on again comes back); a meeting she has said she cannot
+    come to gets none."""
     from storage.meetings import upcoming
 
     found = upcoming(session, client, now=now, limit=200, audited=False)
     for item in found:
-        wanted = _reminder_rows(item, now, tz, quiet)
+        wanted = [] if _declined(item.meeting) else _reminder_rows(item, now, tz, quiet)
         keys = {row["key"] for row in wanted}
-        for old in outbox.open_rows(session, object_ref=ref(item.meeting), kind="reminder"):
+        for old in outbox.open_rows(session, object_ref=ref(item.meeting), kind=REMINDER):
             if old.idempotency_key not in keys:
                 outbox.cancel(session, key=old.idempotency_key)
         for row in wanted:
-            outbox.schedule(session, **row)
+            outbox.schedule(session, **row, reopen=True)
     return len(found)
+
+
+def withdraw_reminders(session: Session, meeting: Meeting) -> int:
+    """The client has said she cannot come: the meeting's pending reminders are withdrawn
+    (its card, the coach's messages and anything already on the wire stay)."""
+    return outbox.cancel(session, object_ref=ref(meeting), kind=REMINDER).changed
+
+
+def restore_reminders(
+    session: Session, found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
+) -> None:
+    """The client will come after all (her notice withdrawn): the meeting's reminders as a
+    booking makes them, those still in the future; one withdrawn earlier comes back."""
+    for row in _reminder_rows(found, now, tz, quiet):
+        outbox.schedule(session, **row, reopen=True)
 
 
 def _cards(
     session: Session, found: MeetingView, message: str, to_caseworker: str, due: datetime
 ) -> None:
+    """A card (new or moved) is worth nothing once the meeting has started."""
     m = found.meeting
     params = _params(found)
     _send(
@@ -196,6 +230,7 @@ def _cards(
         f"meeting:{m.id}:s{m.sequence}:card",
         due,
         buttons=client_buttons(m),
+        expires_at=m.starts_at,
     )
     if m.kind == MeetingKind.THREE_PARTY.value:
         _send(
@@ -207,6 +242,7 @@ def _cards(
             f"meeting:{m.id}:s{m.sequence}:card-cw",
             due,
             buttons=[[{"text": BUTTON_CALENDAR, "data": f"mt:{m.id}:ics"}]],
+            expires_at=m.starts_at,
         )
 
 
@@ -271,10 +307,17 @@ def cancelled(session: Session, found: MeetingView, now: datetime) -> None:
 
 
 def answered(
-    session: Session, found: MeetingView, response: ClientResponse, note: str | None, now: datetime
+    session: Session,
+    found: MeetingView,
+    response: ClientResponse,
+    note: str | None,
+    now: datetime,
+    *,
+    update_id: int,
 ) -> None:
-    """The coach is told the client's answer on the card. Every answer is its own row
-    (the key has the time): a client may change their mind."""
+    """The coach is told the client's answer on the card. Every answer is its own row (a
+    client may change their mind); the key has the update that carried it, so the same
+    update handled again (a retry after a passing fault, a restart) makes no second row."""
     m = found.meeting
     outbox.schedule(
         session,
@@ -282,7 +325,7 @@ def answered(
         kind="meeting-answer",
         message=ANSWER_TO_COACH[response],
         params={"client": found.client.display_name, "when": at(m.starts_at), "note": note or ""},
-        key=f"meeting:{m.id}:answer:{response.value}:{now.isoformat()}",
+        key=f"meeting:{m.id}:answer:{response.value}:u{update_id}",
         due_at=now,
         priority=Priority.NOTICE,
         object_ref=ref(m),

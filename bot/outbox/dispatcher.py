@@ -14,6 +14,14 @@ shares one transaction and one hop between a whole group. While messages are out
 next step waits until most slots are back (or `LINGER`), so that groups stay large
 under load and a lone alert still goes at once.
 
+Expiry: the claim never takes a row past its `expires_at`, and the last check before the
+wire drops a row that expired since (storage.outbox): a meeting's reminder held through a
+restart or a long outage is not sent after the meeting has started.
+
+Leases: a claim holds its rows for `lease`. While a pass holds rows (claimed and waiting
+for a chat's turn or behind a 429 pause, or on the wire), it renews their lease every
+third of it, so another process's `reclaim_expired` takes only a dead dispatcher's rows.
+
 Crash bound: a row is `sending` from the step that starts it until the step that
 records it sent, or until its failure is written. A step starts no more rows than
 `concurrency` minus those still held, counting the ones its own writes release, so no
@@ -46,6 +54,7 @@ from bot.outbox.ratelimit import OUTBOX, TelegramLimits
 from bot.rules.delivery import after_quiet_hours, gives_up, in_quiet_hours, retry_delay
 from bot.services import Services
 from messages.i18n import N_
+from messages.limits import split_text
 from messages.render import render, render_buttons
 from storage import outbox
 from storage.models import OutboxMessage, OutboxStatus, Person, Priority, Role
@@ -198,8 +207,18 @@ class _PassState:
     wire: set[asyncio.Task[None]] = field(default_factory=set)
     done: list[tuple[int, int]] = field(default_factory=list)  # accepted, not yet recorded
     held: int = 0  # rows this pass keeps `sending`: on the wire, or accepted
+    on_wire: set[int] = field(default_factory=set)  # row ids of the sends not yet back
     exhausted: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    renew_at: datetime | None = None  # when the leases of the held rows are renewed next
+
+    def holding(self) -> list[int]:
+        """The rows this pass holds: claimed and waiting, on the wire, or accepted."""
+        return (
+            [item.row_id for item in self.pending]
+            + list(self.on_wire)
+            + [row_id for row_id, _ in self.done]
+        )
 
 
 class Dispatcher:
@@ -261,6 +280,8 @@ class Dispatcher:
             return
         if self._lock.locked():
             self._again = True
+            if self._state is not None:
+                self._state.changed.set()  # a waiting pass looks again at once
             return
         if self._application is not None and self._application.job_queue is not None:
             self._application.job_queue.run_once(self._job, 0.0, name="outbox-wake")
@@ -290,8 +311,14 @@ class Dispatcher:
 
     async def _pass(self) -> None:
         """Steps until nothing due is left; then what went out is recorded, the rest freed."""
-        await self.services.db.run(outbox.reclaim_expired, self.services.now())
-        state = self._state = _PassState()
+        now = self.services.now()
+        try:
+            await self.services.db.run(outbox.reclaim_expired, now)
+        except Exception as error:
+            # The database is away: nothing can be claimed either; the next tick tries again.
+            log.warning("outbox: cannot reach the database (%s)", type(error).__name__)
+            return
+        state = self._state = _PassState(renew_at=now + self.lease / 3)
         try:
             await self._steps(state)
         except asyncio.CancelledError:
@@ -304,6 +331,7 @@ class Dispatcher:
 
     async def _steps(self, state: _PassState) -> None:
         while True:
+            await self._keep_leases(state)
             await self._gather_group(state)
             step, wait = self._plan(state)
             if step:
@@ -312,6 +340,22 @@ class Dispatcher:
                 return
             else:  # a send to come back, or a chat's turn
                 await self._wait(state, wait)
+
+    async def _keep_leases(self, state: _PassState) -> None:
+        """Every third of the lease, the held rows' lease is renewed: rows that wait long
+        (behind a 429 pause) stay this dispatcher's. The loop of steps comes here at least
+        once a second (`_wait` is never longer), and at once when woken."""
+        now = self.services.now()
+        if state.renew_at is not None and now < state.renew_at:
+            return
+        state.renew_at = now + self.lease / 3
+        held = state.holding()
+        if not held:
+            return
+        try:
+            await self.services.db.run(outbox.renew_leases, held, self.worker, now + self.lease)
+        except Exception as error:  # tried again a third of the lease later
+            log.warning("outbox: could not renew %d leases (%s)", len(held), type(error).__name__)
 
     def _room(self, state: _PassState) -> int:
         """Rows the next step may start: the slots free once it records what is done."""
@@ -423,9 +467,10 @@ class Dispatcher:
         for outgoing, ok in zip(step.start, started, strict=True):
             if ok:
                 state.held += 1
+                state.on_wire.add(outgoing.item.row_id)
                 task = asyncio.create_task(self._send(state, outgoing))
                 state.wire.add(task)
-            else:  # cancelled or moved while it was claimed
+            else:  # cancelled, moved or expired while it was claimed
                 state.busy.discard(outgoing.chat_id)
         state.pending.extend(claimed)
         if step.claim:
@@ -440,7 +485,7 @@ class Dispatcher:
         for item, error in step.failed:
             outbox.mark_failed(session, item.row_id, self.worker, error=error)
         ids = [outgoing.item.row_id for outgoing in step.start]
-        started = outbox.start_sending_many(session, ids, self.worker)
+        started = outbox.start_sending_many(session, ids, self.worker, now=step.now)
         claimed = (
             _claim(session, self.worker, step.now, step.claim, self.lease) if step.claim else []
         )
@@ -468,14 +513,20 @@ class Dispatcher:
 
     # --- on the wire ------------------------------------------------------------------
     async def _send(self, state: _PassState, outgoing: Outgoing) -> None:
-        """Send one started row; what came back is recorded by the next step."""
+        """Send one started row; what came back is recorded by the next step.
+
+        A text over Telegram's limit goes as several messages, split at line ends (the
+        handlers' `messages.limits.split_text`), its buttons on the last, whose id is
+        recorded; the chat is busy until the last part is out."""
         try:
-            sent = await self.bot.send_message(
-                outgoing.chat_id,
-                outgoing.text,
-                reply_markup=outgoing.markup,
-                rate_limit_args=OUTBOX,
-            )
+            parts = split_text(outgoing.text)
+            for number, part in enumerate(parts, start=1):
+                sent = await self.bot.send_message(
+                    outgoing.chat_id,
+                    part,
+                    reply_markup=outgoing.markup if number == len(parts) else None,
+                    rate_limit_args=OUTBOX,
+                )
         except TelegramError as error:
             await self._settle_failure(state, outgoing.item, error)
         except Exception:  # a bug, not Telegram: the row stays `sending` until its lease ends
@@ -483,6 +534,7 @@ class Dispatcher:
         else:
             state.done.append((outgoing.item.row_id, sent.message_id))
         finally:
+            state.on_wire.discard(outgoing.item.row_id)  # accepted: now in `done`
             state.busy.discard(outgoing.chat_id)
             task = asyncio.current_task()
             if task is not None:

@@ -69,7 +69,10 @@ def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: 
             duration=timedelta(hours=1),
             place=None,
         )
-        outbox.schedule(session, recipient_id=client.id, kind="t", message="m", key="k", due_at=NOW)
+        outbox.schedule(
+            session, recipient_id=client.id, kind="t", message="m", key="k", due_at=NOW,
+            expires_at=NOW + timedelta(hours=1),
+        )  # fmt: skip
         period = people.add_period(
             session, client_id=client.id, program_key="job-coaching", start=NOW.date()
         )
@@ -86,6 +89,12 @@ def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: 
     database = Database(empty_database_url)
     database.call(fill)
     database.dispose()
+    downgrade(empty_database_url, "-1")  # 0007: the outbox's expiry column, not a table
+    engine = Database(empty_database_url).engine
+    try:
+        assert "expires_at" not in {c["name"] for c in sa.inspect(engine).get_columns("outbox")}
+    finally:
+        engine.dispose()
     for gone in ("inbox", "goal", "alert", "meeting", "outbox"):
         downgrade(empty_database_url, "-1")
         tables = _tables(empty_database_url)

@@ -192,3 +192,95 @@ def test_outbox_failed_rows_are_listed_and_retried(env: dict[str, str], database
     assert out.strip() == "No messages."
     code, out = cli("outbox", "retry", str(row_id))
     assert code == 1 and "not failed or cancelled" in out
+
+
+def test_inbox_failed_updates_are_listed_without_texts_and_retried(
+    env: dict[str, str], database_url: str
+) -> None:
+    from storage import inbox
+
+    payload = {
+        "update_id": 5001,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": 10001, "type": "private", "first_name": "Matti"},
+            "from": {"id": 10001, "is_bot": False, "first_name": "Matti"},
+            "text": "Olen sairaana huomenna",
+        },
+    }
+    db = Database(database_url)
+    try:
+        now = utcnow()
+
+        def failed_update(session):  # type: ignore[no-untyped-def]
+            inbox.store(session, [inbox.Incoming(5001, 10001, payload, now)], now, now)
+            inbox.claim(session, worker="w", now=now, limit=1, lease=timedelta(seconds=9))
+            inbox.fail(session, 5001, "w", now, "NetworkError")
+
+        db.call(failed_update)
+    finally:
+        db.dispose()
+    code, out = cli("inbox", "list", "--pending")
+    assert code == 0 and out.strip() == "No updates."
+    code, out = cli("inbox", "list", "--failed")
+    assert code == 0, out
+    [line] = out.strip().splitlines()
+    fields = line.split("\t")
+    assert fields[:4] == ["5001", "failed", "message", "user 10001"]
+    assert fields[-2:] == ["1", "NetworkError"]
+    assert "sairaana" not in out and "Matti" not in out
+    code, out = cli("inbox", "retry", "5001")
+    assert code == 0 and "handled again" in out
+    code, out = cli("inbox", "list", "--pending")
+    assert out.strip().split("\t")[:2] == ["5001", "pending"]
+    code, out = cli("inbox", "retry", "5001")
+    assert code == 1 and "is not failed" in out
+    code, out = cli("inbox", "list")
+    assert code == 0 and len(out.strip().splitlines()) == 1
+
+
+def test_run_logs_through_the_redacting_handler(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """`coachbot run` in a fresh process installs bot.logs; where logging is set up
+    already (here pytest's), the same secrets are hidden in its handlers."""
+    import logging
+
+    from bot import cli as cli_module
+    from bot.logs import Redact, Repeats
+    from bot.settings import Settings
+
+    token = "123456789:short-but-secret"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        TELEGRAM_BOT_TOKEN=token,
+        COACHBOT_LOG_LEVEL="debug",
+    )
+    ptb = logging.getLogger("telegram.ext.ExtBot")
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        root.handlers[:] = []  # as in a fresh `coachbot run` process
+        cli_module._configure_logging(settings)
+        assert len([h for h in root.handlers if isinstance(h, Repeats)]) == 1
+        ptb.debug("Set Bot API URL: %s", f"/bot{token}")
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("httpx").setLevel(logging.NOTSET)
+        logging.getLogger("httpcore").setLevel(logging.NOTSET)
+    err = capsys.readouterr().err
+    assert "Set Bot API URL: /bot<hidden>" in err and token not in err
+
+    caplog.set_level(logging.DEBUG, logger="telegram")
+    cli_module._configure_logging(settings)
+    try:
+        assert not [h for h in root.handlers if isinstance(h, Repeats)]
+        ptb.debug("Set Bot API URL: %s", f"/bot{token}")
+        assert "Set Bot API URL: /bot<hidden>" in caplog.text and token not in caplog.text
+    finally:
+        for handler in root.handlers:
+            handler.filters = [f for f in handler.filters if not isinstance(f, Redact)]
