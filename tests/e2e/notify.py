@@ -11,65 +11,26 @@ from bot.services import Services
 from storage.models import OutboxMessage, Priority
 
 
-async def send_now(
-    services: Services,
-    *,
-    recipient_id: int,
-    kind: str,
-    message: str,
-    key: str,
-    params: dict[str, Any] | None = None,
-    buttons: list[Any] | None = None,
-    priority: Priority = Priority.ALERT,
-    object_ref: str | None = None,
-) -> OutboxMessage:
-    """Durable first, then at once: the dispatcher is woken instead of waiting for a tick."""
-    row = await services.db.run(
-        outbox.schedule,
-        recipient_id=recipient_id,
-        kind=kind,
-        message=message,
-        key=key,
-        due_at=services.now(),
-        params=params,
-        buttons=buttons,
-        priority=priority,
-        object_ref=object_ref,
-    )
-    services.wake_outbox()
-    return row
-
-
 async def schedule(
     services: Services,
     *,
-    recipient_id: int,
-    kind: str,
-    message: str,
-    key: str,
     due_at: datetime,
-    params: dict[str, Any] | None = None,
-    buttons: list[Any] | None = None,
     priority: Priority = Priority.REMINDER,
-    quiet: bool = False,
-    object_ref: str | None = None,
+    **row: Any,
 ) -> OutboxMessage:
-    row = await services.db.run(
-        outbox.schedule,
-        recipient_id=recipient_id,
-        kind=kind,
-        message=message,
-        key=key,
-        due_at=due_at,
-        params=params,
-        buttons=buttons,
-        priority=priority,
-        quiet=quiet,
-        object_ref=object_ref,
-    )
+    """`outbox.schedule` (recipient_id, kind, message, key, params, …); a row due now
+    wakes the dispatcher instead of waiting for its tick."""
+    made = await services.db.run(outbox.schedule, due_at=due_at, priority=priority, **row)
     if due_at <= services.now():
         services.wake_outbox()
-    return row
+    return made
+
+
+async def send_now(
+    services: Services, *, priority: Priority = Priority.ALERT, **row: Any
+) -> OutboxMessage:
+    """Durable first, then at once."""
+    return await schedule(services, due_at=services.now(), priority=priority, **row)
 
 
 async def cancel(
