@@ -30,6 +30,7 @@ from handlers import (
     settings,
     stop,
     ui,
+    voice_notice,
 )
 
 
@@ -56,6 +57,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         language,
         clients,
         admin,
+        voice_notice,  # a client's voice message: a notice, as absence's free text can be
         absence,  # its free-text entry must come after conversations that wait for text
         fallback,
     )

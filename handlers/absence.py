@@ -1,10 +1,13 @@
 """The client's absence notice: /absent, the card's "I can't come", or "olen kipeä".
 
 Choose the meeting (or several, or all until a date for a sick leave) → reason → confirm.
-The answer says at once whether the notice was on time, naming the deadline, and the
-coach is told at once through the outbox (bot.absence.actions). Notices can be withdrawn
-before the meeting. Each step takes only its own buttons; any other "ab:" button, or one
-on an earlier run's message, is answered "no longer valid" and changes nothing.
+Words with a day in them ("olen kipeä huomenna") open the picker with that day's meetings
+ticked. The answer says at once whether the notice was on time, naming the deadline, and
+the coach is told at once through the outbox (bot.absence.actions). A notice can be
+taken back before the meeting ("I can come after all": never "cancel", which is the
+flow's ✖). Each step takes only its own buttons; any other "ab:" button, or one on an
+earlier run's message, is answered "no longer valid" and changes nothing. Sent from a
+card's or a reminder's "I can't come", that message keeps no answer buttons afterwards.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -24,16 +27,25 @@ from telegram.ext import (
 )
 
 from bot.absence import actions
-from bot.absence.texts import ANSWERS, REASONS
+from bot.absence.texts import (
+    ANSWERS,
+    ASK_WHICH_AFTER_ALL,
+    BUTTON_AFTER_ALL_ON,
+    BUTTON_COME_AFTER_ALL,
+    NOTHING_TO_WITHDRAW,
+    REASONS,
+    WITHDRAWN,
+)
 from bot.access import acting_person, person_of_role, reply, tell_stranger
 from bot.attendance import actions as attendance
 from bot.inbox import event_time
 from bot.meetings.notices import KIND_NAMES, card_answer
 from bot.rules.absence import NoticeTiming
-from bot.rules.intents import Intent, intent_of, reason_hint
+from bot.rules.intents import Intent, days_mentioned, intent_of, reason_hint
 from bot.services import services_of
+from handlers.meetings import AFTER_NOTICE, Kept, kept_buttons, leave_buttons
 from handlers.ui import Flow, Steps, Turn, choose_with_buttons, stale_buttons, typed_text
-from messages.formatting import show_short_datetime
+from messages.formatting import show_date, show_short_datetime
 from messages.i18n import N_, Translator, translator
 from storage import absence
 from storage.models import AbsenceReason, Meeting, MeetingKind, Role
@@ -48,6 +60,8 @@ class Draft(Steps):
     selected: set[int] = field(default_factory=set)
     reason: AbsenceReason | None = None
     note: str | None = None
+    # The card or reminder whose "I can't come" started it: (chat, message, what stays).
+    origin: tuple[int, int, Kept] | None = None
 
 
 FLOW = Flow(
@@ -76,8 +90,10 @@ async def _open_meetings(turn: Turn[Draft]) -> list[Meeting]:
     return await turn.services.db.run(absence.open_meetings, turn.person, turn.services.now())
 
 
-async def _pick(turn: Turn[Draft]) -> int:
-    """The client's open meetings to tap (☑ chosen), a week at a time, or a withdrawal."""
+async def _pick(turn: Turn[Draft], notes: list[str] | None = None) -> int:
+    """The client's open meetings to tap (☑ chosen), a week at a time, or "I can come
+    after all" for a notice given. `notes`: lines above the question (a day named that
+    has no meeting)."""
     t, draft, language = turn.t, turn.draft, turn.person.language
     tz = turn.services.settings.tz
     now = turn.services.now()
@@ -108,7 +124,7 @@ async def _pick(turn: Turn[Draft]) -> int:
             ]
         )
     if notices:
-        rows.append([InlineKeyboardButton(t("Withdraw a notice"), callback_data="ab:w")])
+        rows.append([InlineKeyboardButton(t(BUTTON_COME_AFTER_ALL), callback_data="ab:w")])
     if offered:
         rows.append([InlineKeyboardButton(t("Next") + " ▶", callback_data="ab:next")])
     rows.append(_cancel_row(t))
@@ -117,7 +133,7 @@ async def _pick(turn: Turn[Draft]) -> int:
         if offered
         else t("You have told about all your meetings.")
     )
-    await turn.show(text, _markup(rows))
+    await turn.show("\n".join([*(notes or []), text]), _markup(rows))
     return PICK
 
 
@@ -159,6 +175,9 @@ async def from_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     meeting = next((m for m in await _open_meetings(turn) if m.id == int(meeting_id)), None)
     if meeting is None or (sequence is not None and int(sequence) != meeting.sequence):
         raise turn.refused("absence: not an open meeting of the client's, or an older card")
+    if isinstance(query.message, Message):
+        card = query.message
+        turn.draft.origin = (card.chat_id, card.message_id, kept_buttons(card, AFTER_NOTICE))
     FLOW.begin(context, turn.draft)
     await query.answer()
     await turn.show(turn.t("Why can you not come?"), _markup(_reason_rows(turn.t)), new=True)
@@ -196,7 +215,34 @@ async def from_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return ConversationHandler.END
     hint = reason_hint(message.text)
     draft = FLOW.begin(context, Draft(reason=AbsenceReason(hint) if hint else None))
-    return await _pick(Turn(update, context, person, draft))
+    turn = Turn(update, context, person, draft)
+    return await _pick(turn, await _tick_days(turn, message.text))
+
+
+async def _tick_days(turn: Turn[Draft], text: str) -> list[str]:
+    """The meetings on the days the words name are chosen; a named day without one (or
+    already told about) is said so, above the picker."""
+    services, t = turn.services, turn.t
+    tz = services.settings.tz
+    now = services.now()
+    days = days_mentioned(text, now.astimezone(tz).date())
+    if not days:
+        return []
+    meetings = await _open_meetings(turn)
+    told = {
+        f.meeting.meeting.id for f in await services.db.run(absence.withdrawable, turn.person, now)
+    }
+    notes = []
+    for day in days:
+        that_day = [m for m in meetings if m.starts_at.astimezone(tz).date() == day]
+        open_ids = {m.id for m in that_day if m.id is not None and m.id not in told}
+        turn.draft.selected |= open_ids
+        shown = show_date(day, turn.person.language)
+        if not that_day:
+            notes.append(t("You have no meeting on {day}.", day=shown))
+        elif not open_ids:
+            notes.append(t("You have already told that you cannot come on {day}.", day=shown))
+    return notes
 
 
 # --- PICK ------------------------------------------------------------------------------
@@ -273,18 +319,20 @@ async def on_send(turn: Turn[Draft]) -> int:
     FLOW.end(turn.context)
     if not filed:
         await turn.show(t("Nothing to send: those meetings already have a notice."))
-        return ConversationHandler.END
-    lines = [t("Thank you. Your coach has been told.")]
-    language = turn.person.language
-    for item in filed:
-        lines.append(
-            t(
-                ANSWERS[NoticeTiming(item.notice.timing)],
-                when=_when(item.meeting.meeting.starts_at, language, tz),
-                deadline=_when(item.notice.deadline, language, tz),
+    else:
+        lines = [t("Thank you. Your coach has been told.")]
+        language = turn.person.language
+        for item in filed:
+            lines.append(
+                t(
+                    ANSWERS[NoticeTiming(item.notice.timing)],
+                    when=_when(item.meeting.meeting.starts_at, language, tz),
+                    deadline=_when(item.notice.deadline, language, tz),
+                )
             )
-        )
-    await turn.show("\n".join(lines))
+        await turn.show("\n".join(lines))
+    if draft.origin is not None:  # the card's answers, or the reminder's button, are done
+        await leave_buttons(turn.context.bot, *draft.origin)
     return ConversationHandler.END
 
 
@@ -294,13 +342,13 @@ async def on_withdraw_list(turn: Turn[Draft]) -> int:
     tz = services.settings.tz
     notices = await services.db.run(absence.withdrawable, turn.person, services.now())
     if not notices:
-        await turn.show(t("You have no notices to withdraw."))
+        await turn.show(t(NOTHING_TO_WITHDRAW))
         return FLOW.end(turn.context)
     rows = [
         [
             InlineKeyboardButton(
                 t(
-                    "I will come after all: {when}",
+                    BUTTON_AFTER_ALL_ON,
                     when=_when(f.meeting.meeting.starts_at, turn.person.language, tz),
                 ),
                 callback_data=f"ab:wd:{f.notice.id}",
@@ -309,7 +357,7 @@ async def on_withdraw_list(turn: Turn[Draft]) -> int:
         for f in notices
     ]
     rows.append(_cancel_row(t))
-    await turn.show(t("Which notice do you withdraw?"), _markup(rows))
+    await turn.show(t(ASK_WHICH_AFTER_ALL), _markup(rows))
     return WITHDRAW
 
 
@@ -326,7 +374,7 @@ async def on_withdraw(turn: Turn[Draft]) -> int:
     if filed is None:
         raise turn.refused("absence: notice not withdrawable")
     services.wake_outbox()
-    await turn.show(turn.t("The notice is withdrawn. Your coach knows you will come."))
+    await turn.show(turn.t(WITHDRAWN))
     return FLOW.end(turn.context)
 
 

@@ -3,7 +3,9 @@ few words) and the end-of-period feedback (`fb:<period>:<1-5>`), each followed b
 optional few words (the feedback's: written, or `fb:<period>:skip`).
 
 One question at a time: after a tap the question turns into the answer (so the chat does
-not fill with old buttons) and the next question comes at once. The questions come from
+not fill with old buttons) and the next question comes at once; another copy of the same
+question (the round's reminder, or the first question) loses its buttons. Once the
+feedback's words are written (or /cancel), its Skip button goes too. The questions come from
 the outbox whenever their round is due, and answers to an older round still count, so
 their buttons are taken in any step and checked in the database on every press (whose
 round, which goal, still open): what is not the client's, or no longer asked, is refused.
@@ -13,9 +15,11 @@ pressed after the client has left it, it is answered "no longer valid".
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -44,6 +48,10 @@ SKIP = rf"^fb:{ID}:skip$"
 COMMENT, FEEDBACK_TEXT = range(2)
 COMMENT_FOR = "checkins.comment_for"
 FEEDBACK_FOR = "checkins.feedback_for"
+# The questions this handler sent itself: "<round>:<goal>" → message id, so an answer
+# given on another copy (the round's reminder) takes the buttons off this one too.
+ASKED = "checkins.asked"
+ASKED_KEPT = 20
 WORDS_BUTTON = N_("✍ Add a few words")
 END = ConversationHandler.END
 
@@ -88,7 +96,21 @@ async def send_question(
         return
     tz = services_of(context).settings.tz
     text = render(q.message, q.params, client.language, tz)
-    await chat.send_message(text, reply_markup=_markup(q, client.language))
+    sent = await chat.send_message(text, reply_markup=_markup(q, client.language))
+    first = q.buttons[0][0]["data"] if q.buttons and q.buttons[0] else ""
+    asked: dict[str, int] = _data(context).setdefault(ASKED, {})
+    asked[":".join(first.split(":")[1:3])] = sent.message_id
+    for old in list(asked)[:-ASKED_KEPT]:
+        del asked[old]
+
+
+async def _unbutton(update: Update, message_id: int | None) -> None:
+    """Take the buttons off one of the bot's messages in this chat, if it still has them."""
+    chat = update.effective_chat
+    if message_id is None or chat is None:
+        return
+    with contextlib.suppress(BadRequest):  # no buttons any more, or the message is gone
+        await chat.get_bot().edit_message_reply_markup(chat.id, message_id, reply_markup=None)
 
 
 # --- check-ins ---------------------------------------------------------------------------
@@ -98,15 +120,23 @@ async def on_answer(update: Update, context: Context) -> int:
     client = await _client(update, context)
     checkin_id, goal_id, value = _ids(context)
     services = services_of(context)
+    query = update.callback_query
+    assert query is not None
+    shown = query.message.message_id if query.message is not None else None
     result = await services.db.run(
-        actions.answer_checkin, client, int(checkin_id), int(goal_id), value, services.now()
+        actions.answer_checkin,
+        client,
+        int(checkin_id),
+        int(goal_id),
+        value,
+        services.now(),
+        shown,
     )
     if result is None:
         raise Refused(client, "not this client's question")
+    services.wake_outbox()  # the round's other copies of this question lose their buttons
     t = translator(client.language)
     answer = t("✓ done") if result.done else f"{result.score}/5"
-    query = update.callback_query
-    assert query is not None
     await query.answer()
     await query.edit_message_text(
         t("🎯 {goal}\nYour answer: {answer}", goal=result.goal.text, answer=answer),
@@ -114,6 +144,9 @@ async def on_answer(update: Update, context: Context) -> int:
             [[InlineKeyboardButton(t(WORDS_BUTTON), callback_data=f"ci:{checkin_id}:{goal_id}:w")]]
         ),
     )
+    other = _data(context).get(ASKED, {}).pop(f"{checkin_id}:{goal_id}", None)
+    if other != shown:
+        await _unbutton(update, other)
     await send_question(update, context, client, result.following)
     # Words asked for earlier and not written yet are still awaited.
     return COMMENT if _data(context).get(COMMENT_FOR) else END
@@ -222,10 +255,11 @@ async def on_feedback_text(update: Update, context: Context) -> int | None:
     taken = await _take_text(update, context, FEEDBACK_FOR, FEEDBACK_MAX)
     if not isinstance(taken, tuple):
         return taken
-    person, (period_id, _), text = taken
+    person, (period_id, question), text = taken
     services = services_of(context)
     saved = await services.db.run(actions.feedback_words, person, period_id, text, services.now())
     _forget(context)
+    await _unbutton(update, question)  # the words are the answer: Skip has done its work
     t = translator(person.language)
     if not saved:
         await reply(update, t("Stopped. Nothing was recorded."))
@@ -236,8 +270,11 @@ async def on_feedback_text(update: Update, context: Context) -> int | None:
 
 
 async def stop(update: Update, context: Context) -> int:
-    """/cancel: the tap is kept; only the words are left out."""
+    """/cancel: the tap is kept; only the words are left out (and the feedback's Skip)."""
+    feedback = _data(context).get(FEEDBACK_FOR)
     _forget(context)
+    if feedback is not None:
+        await _unbutton(update, feedback[1])
     person = await acting_person(update, context)
     t = t_for(update, context, person)
     await reply(update, t("Your answer is saved without words."))

@@ -9,15 +9,19 @@ Routed by state: the prompt's button (kept on the prompt, and in /goals) starts 
 any time from where the evaluation stands; each step takes only its own buttons, for its
 own period, on this run's message. A button of a step left behind (after /cancel, another
 command, or a new start) is answered "no longer valid". What is evaluated is saved goal
-by goal, so a pause loses nothing.
+by goal, so a pause loses nothing. When the evaluation is recorded, no button is left
+that would ask for it again: the last step's Skip goes, and the prompts lose theirs (via
+the outbox); after /cancel the step's buttons go, and the prompt's button continues.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -72,6 +76,16 @@ TextStep = Callable[[Turn[Draft], str], Awaitable[int | None]]
 def _forget(context: Context) -> int:
     text_done(context, OWNER)
     return FLOW.end(context)
+
+
+async def _unbutton_step(update: Update, context: Context) -> None:
+    """The run's own message (a step's question) loses its buttons: the run is over."""
+    draft = (context.user_data or {}).get(FLOW.key)
+    chat = update.effective_chat
+    if not isinstance(draft, Draft) or draft.message_id is None or chat is None:
+        return
+    with contextlib.suppress(BadRequest):  # no buttons any more, or the message is gone
+        await chat.get_bot().edit_message_reply_markup(chat.id, draft.message_id, reply_markup=None)
 
 
 async def step(turn: Turn[Draft], *, new: bool = False) -> int:
@@ -220,13 +234,16 @@ async def _finish(turn: Turn[Draft], next_steps: str | None) -> int:
     saved = await services.db.run(
         actions.finish_evaluation, turn.person, turn.draft.period_id, next_steps, services.now()
     )
+    if saved is not None:
+        services.wake_outbox()  # the summary, and the prompts lose their buttons
+        if update.callback_query is not None:
+            await update.callback_query.edit_message_reply_markup(None)  # reply() answers it
+        else:  # the next steps were written: Skip has done its work
+            await _unbutton_step(update, turn.context)
     _forget(turn.context)
     if saved is None:
         await reply(update, t("This is no longer available to you."))
         return END
-    services.wake_outbox()
-    if update.callback_query is not None:
-        await update.callback_query.edit_message_reply_markup(None)  # reply() answers it
     summary = render(period_review.REPORT, saved, turn.person.language, services.settings.tz)
     done = t("Recorded. The summary went to the client and the caseworker.")
     await reply(update, f"{summary}\n\n{done}")
@@ -234,7 +251,9 @@ async def _finish(turn: Turn[Draft], next_steps: str | None) -> int:
 
 
 async def stop(update: Update, context: Context) -> int:
-    """/cancel: what is evaluated stays; the prompt's button continues later."""
+    """/cancel: what is evaluated stays; the prompt's button continues later (the step's
+    own buttons are gone: the run is over)."""
+    await _unbutton_step(update, context)
     t = t_for(update, context, await acting_person(update, context))
     await reply(update, t("Paused. The goals evaluated so far are saved; continue from the "
                           "“Evaluate the goals” button."))  # fmt: skip

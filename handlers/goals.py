@@ -44,7 +44,7 @@ from bot.rules.goals import (
     TARGET_CHOICES,
     TEXT_MAX,
     GoalStatus,
-    checkable,
+    criterion_problem,
     target_day,
     typed_target,
 )
@@ -365,14 +365,33 @@ async def on_goal_text(turn: Turn[Draft], text: str) -> int:
     )  # fmt: skip
 
 
+# Why a criterion is refused, with an example of one that can be checked.
+CRITERION_REFUSALS = {
+    "same": N_(
+        "That only repeats the goal. Write what shows it is reached: a number, a date or "
+        "something another person can see, e.g. “5 applications sent by 15.12.” or "
+        "“employment contract signed”."
+    ),
+    "vague": N_(
+        "“{text}” does not show whether the goal is reached. Write a number, a date or "
+        "something another person can see, e.g. “5 applications sent by 15.12.” or "
+        "“employment contract signed”."
+    ),
+}
+
+
+async def _refused_criterion(turn: Turn[Draft], goal: str, text: str) -> bool:
+    """A criterion that measures nothing (the goal again, or a bare "kyllä") is refused
+    with an example of one that does; the step stays."""
+    problem = criterion_problem(goal, text)
+    if problem is not None:
+        await reply(turn.update, turn.t(CRITERION_REFUSALS[problem], text=text))
+    return problem is not None
+
+
 async def on_criterion(turn: Turn[Draft], text: str) -> int | None:
     draft, t = turn.draft, turn.t
-    if not checkable(draft.text or "", text):
-        await reply(
-            turn.update,
-            t("The criterion must say what shows the goal is reached, e.g. a number "
-              "and a date. Please write it again."),
-        )  # fmt: skip
+    if await _refused_criterion(turn, draft.text or "", text):
         return None
     draft.criterion = text
     rows = _target_rows(t, f"gl:tn:{draft.client_id}", draft.period_end)
@@ -413,9 +432,14 @@ async def on_edit(turn: Turn[Draft]) -> int:
     return await _ask(turn, question, [_back(turn.t, f"gl:g:{goal_id}")], EDIT)
 
 
-async def on_edit_text(turn: Turn[Draft], text: str) -> int:
-    assert turn.draft.field is not None
-    return await _edit(turn, turn.draft.field, text)
+async def on_edit_text(turn: Turn[Draft], text: str) -> int | None:
+    draft = turn.draft
+    assert draft.field is not None
+    if draft.field == "criterion" and draft.goal_id is not None:
+        goal = await turn.services.db.run(goals.goal_for, turn.person, draft.goal_id)
+        if goal is not None and await _refused_criterion(turn, goal.text, text):
+            return None
+    return await _edit(turn, draft.field, text)
 
 
 async def on_date(turn: Turn[Draft]) -> int:

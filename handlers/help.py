@@ -23,6 +23,11 @@ INTROS = {
         "People are added and invited with the coachbot command line."
     ),
 }
+# The noon rule [002 §3.4.3] in one sentence, for clients.
+DEADLINE_RULE = N_(
+    "If you cannot come to a meeting, tell us by 12:00 on the working day before it: "
+    'press "I can\'t come" or write, for example, "I am ill tomorrow".'
+)
 
 
 def help_text(person: Person) -> str:
@@ -31,9 +36,10 @@ def help_text(person: Person) -> str:
     lines = [
         t("Your role: {role}.", role=t(ROLE_NAMES[role])),
         t(INTROS[role]),
-        "",
-        t("Commands:"),
     ]
+    if role is Role.CLIENT:
+        lines.append(t(DEADLINE_RULE))
+    lines += ["", t("Commands:")]
     lines += [f"/{spec.name} – {t(spec.description)}" for spec in commands_for(role)]
     return "\n".join(lines)
 

@@ -1,13 +1,21 @@
 """Meeting cards and lists: the client's answers, calendar files, /meetings for all, and
-what the meetings' conversations share (a press on the month calendar, a meeting's time)."""
+what the meetings' conversations share (a press on the month calendar, a meeting's time).
+
+A card's answer, once given, leaves the card: after "I'll come" or "Ask for another time"
+(its words sent) the card keeps only "I can't come" (the client may still have to tell)
+and "Add to calendar"; after an absence notice from the card only "Add to calendar"
+(handlers/absence.py). A client's /meetings names each meeting's notice deadline."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -19,6 +27,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.absence import actions as absence_actions
+from bot.absence.texts import WITHDRAWN
 from bot.access import (
     Refused,
     acting_person,
@@ -30,19 +40,26 @@ from bot.access import (
 from bot.meetings import actions
 from bot.meetings.ics import ics_filename, meeting_ics
 from bot.meetings.keyboards import parse_calendar
-from bot.meetings.notices import KIND_NAMES, NO_PLACE, card_answer
+from bot.meetings.notices import KIND_NAMES, NO_PLACE, TELL_AT_ONCE, TELL_BY, card_answer
+from bot.rules.absence import absence_deadline
 from bot.services import services_of
 from handlers.ui import Flow, Steps, Turn, entry, stale_buttons, typed_text
-from messages.formatting import show_clock, show_date, show_time
-from messages.i18n import Translator, translator
+from messages.formatting import show_clock, show_date, show_short_datetime, show_time
+from messages.i18n import N_, Translator, translator
 from messages.limits import MAX_TEXT, clip, length
-from storage import meetings
+from storage import absence, meetings
 from storage.meetings import MeetingView
 from storage.models import ClientResponse, MeetingKind, MeetingStatus, Person, Role
 
 NOTE_MAX = 500
 WAITING_NOTE = 1
 NOTE_FOR = "meeting_note_for"
+NOTE_CARD = "meeting_note_card"  # the card "Ask for another time" was pressed on
+# What a card keeps once answered: "I can't come" and the calendar file.
+AFTER_ANSWER = re.compile(r"^mt:\d{1,12}(?::\d{1,6})?:no$|^mt:\d{1,12}:ics$")
+# ... and once the client has told she cannot come: the calendar file only.
+AFTER_NOTICE = re.compile(r"^mt:\d{1,12}:ics$")
+TOLD_ALREADY = N_("You have told that you cannot come.")
 REGROUP = r"^mm:by(day|client)$"
 
 ANSWER_MARKS = {
@@ -75,6 +92,37 @@ def when_text(found: MeetingView, language: str, tz) -> str:  # type: ignore[no-
     return f"{show_date(start.date(), language)} {show_time(start, language)}–" + show_clock(
         end, language
     )
+
+
+# --- buttons that have done their work ----------------------------------------------------
+Kept = tuple[tuple[tuple[str, str], ...], ...]
+
+
+def kept_buttons(message: Message | None, keep: re.Pattern[str]) -> Kept:
+    """The buttons of `message` that stay once its answer is given: (text, data) rows."""
+    if message is None or message.reply_markup is None:
+        return ()
+    rows = (
+        tuple(
+            (b.text, str(b.callback_data))
+            for b in row
+            if isinstance(b.callback_data, str) and keep.match(b.callback_data)
+        )
+        for row in message.reply_markup.inline_keyboard
+    )
+    return tuple(row for row in rows if row)
+
+
+async def leave_buttons(bot: Bot, chat_id: int, message_id: int, kept: Kept) -> None:
+    """The message shows only the `kept` buttons (none: no keyboard). A message too old
+    to edit, deleted, or already so, stays as it is."""
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in kept]
+    )
+    with contextlib.suppress(BadRequest):
+        await bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=markup if kept else None
+        )
 
 
 # --- the card's buttons ("I can't come" is an absence notice: handlers/absence.py) ------
@@ -119,12 +167,46 @@ async def _answerable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Mee
 
 
 async def on_come(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """'I'll come': the coach is told."""
+    """'I'll come': the coach is told, and the card keeps only "I can't come" and the
+    calendar. After an absence notice (given elsewhere) it means "I can come after all":
+    the notice is withdrawn and the coach told so."""
     found = await _answerable(update, context)
-    if found is not None:
-        assert found.meeting.id is not None
+    if found is None:
+        return ConversationHandler.END
+    assert found.meeting.id is not None and update.callback_query is not None
+    card = update.callback_query.message
+    if found.meeting.client_response == ClientResponse.DECLINED.value:
+        await _come_after_all(update, context, found)
+    else:
         await _record(update, context, found.client, found.meeting.id, ClientResponse.CONFIRMED)
+    if isinstance(card, Message):
+        await leave_buttons(
+            context.bot, card.chat_id, card.message_id, kept_buttons(card, AFTER_ANSWER)
+        )
     return ConversationHandler.END
+
+
+async def _come_after_all(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, found: MeetingView
+) -> None:
+    """The client's notice for this meeting is withdrawn (bot.absence.actions.withdraw)."""
+    services = services_of(context)
+    assert found.meeting.id is not None
+    notice = await services.db.run(absence.active_notice, found.meeting.id)
+    filed = None
+    if notice is not None and notice.id is not None:
+        filed = await services.db.run(
+            absence_actions.withdraw,
+            found.client,
+            notice.id,
+            services.now(),
+            tz=services.settings.tz,
+            quiet=services.settings.quiet_window,
+        )
+    if filed is None:  # started, or no notice after all: nothing to change
+        raise Refused(found.client, "meeting: notice not withdrawable")
+    services.wake_outbox()
+    await reply(update, translator(found.client.language)(WITHDRAWN))
 
 
 async def on_other_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -132,8 +214,15 @@ async def on_other_time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     found = await _answerable(update, context)
     if found is None:
         return ConversationHandler.END
-    assert context.user_data is not None
+    assert context.user_data is not None and update.callback_query is not None
     context.user_data[NOTE_FOR] = found.meeting.id
+    card = update.callback_query.message
+    if isinstance(card, Message):
+        context.user_data[NOTE_CARD] = (
+            card.chat_id,
+            card.message_id,
+            kept_buttons(card, AFTER_ANSWER),
+        )
     t = translator(found.client.language)
     await reply(update, t("Which times would suit you? Write it in a few words. (/cancel to stop)"))
     return WAITING_NOTE
@@ -174,15 +263,19 @@ async def _record(
 async def receive_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     person = await acting_person(update, context)
     meeting_id = context.user_data.pop(NOTE_FOR, None)  # type: ignore[union-attr]
+    card = context.user_data.pop(NOTE_CARD, None)  # type: ignore[union-attr]
     if person is None or meeting_id is None or update.effective_message is None:
         return ConversationHandler.END
     note = typed_text(update).strip()[:NOTE_MAX]
     await _record(update, context, person, meeting_id, ClientResponse.OTHER_TIME, note)
+    if card is not None:
+        await leave_buttons(context.bot, *card)
     return ConversationHandler.END
 
 
 async def stop_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data.pop(NOTE_FOR, None)  # type: ignore[union-attr]
+    context.user_data.pop(NOTE_CARD, None)  # type: ignore[union-attr]
     person = await acting_person(update, context)
     await reply(update, t_for(update, context, person)("Stopped. Nothing was sent."))
     return ConversationHandler.END
@@ -231,19 +324,31 @@ async def _send_calendar_file(
     )
 
 
-def _meeting_line(found: MeetingView, viewer: Person, t: Translator, tz) -> str:  # type: ignore[no-untyped-def]
+def _tell_line(found: MeetingView, t: Translator, tz, now: datetime) -> str:  # type: ignore[no-untyped-def]
+    """Under a client's meeting: the deadline for telling she cannot come, or that she
+    has told."""
+    m = found.meeting
+    if m.client_response == ClientResponse.DECLINED.value:
+        return "❌ " + t(TOLD_ALREADY)
+    deadline = absence_deadline(m.starts_at, tz=tz)
+    shown = show_short_datetime(deadline, t.language, tz)
+    return t(TELL_BY if now <= deadline else TELL_AT_ONCE, deadline=shown)
+
+
+def _meeting_line(found: MeetingView, viewer: Person, t: Translator, tz, now: datetime) -> str:  # type: ignore[no-untyped-def]
     m = found.meeting
     kind = t(KIND_NAMES[MeetingKind(m.kind)])
     place = clip(m.place, PLACE_SHOWN) if m.place else t(NO_PLACE)
     when = when_text(found, viewer.language, tz)
     if viewer.role == Role.CLIENT.value:
-        return t(
+        line = t(
             "{when}: {kind} with {coach}, {place}",
             when=when,
             kind=kind,
             coach=found.coach.display_name,
             place=place,
         )
+        return line + "\n" + _tell_line(found, t, tz, now)
     mark = ANSWER_MARKS.get(m.client_response, "")
     return mark + t(
         "{when}: {client}, {kind}, {place}",
@@ -328,21 +433,22 @@ async def meetings_view(
     coach's agenda by day or by client. Every page fits in one message."""
     services = services_of(context)
     t = translator(person.language)
-    found = await services.db.run(meetings.upcoming, person, now=services.now())
+    now = services.now()
+    found = await services.db.run(meetings.upcoming, person, now=now)
     if not found:
         return t("No upcoming meetings."), None
     tz = services.settings.tz
     header = [t("Upcoming meetings:")]
     entries: list[tuple[str | None, str]]
     if person.role != Role.COACH.value:
-        entries = [(None, _meeting_line(item, person, t, tz)) for item in found]
+        entries = [(None, _meeting_line(item, person, t, tz, now)) for item in found]
     elif by_client:
         header.append(t("✅ coming, ❌ cannot come, ❓ asks for another time"))
         groups: dict[str, list[MeetingView]] = {}
         for item in found:
             groups.setdefault(item.client.display_name, []).append(item)
         entries = [
-            (name, _meeting_line(item, person, t, tz))
+            (name, _meeting_line(item, person, t, tz, now))
             for name in sorted(groups)
             for item in groups[name]
         ]
@@ -351,7 +457,7 @@ async def meetings_view(
         entries = [
             (
                 show_date(item.meeting.starts_at.astimezone(tz).date(), person.language),
-                _meeting_line(item, person, t, tz),
+                _meeting_line(item, person, t, tz, now),
             )
             for item in found
         ]

@@ -1,9 +1,11 @@
 """/settings: each person chooses or switches off their own reminder times.
 
 A one-step conversation on the /settings message: each tap is saved at once
-(bot.meetings.actions.set_reminder) and the message redrawn. Only the newest /settings
-message takes presses; an older one, or one left with another command or /cancel, is
-answered "no longer valid"."""
+(bot.meetings.actions.set_reminder) and the message redrawn. A client chooses the day
+before, the hours before, and the morning reminder on the day of the absence-notice
+deadline (tell by 12.00). "✔ Done" (or /cancel) leaves the summary without buttons. Only
+the newest /settings message takes presses; an older one, or one left with another
+command, is answered "no longer valid"."""
 
 from __future__ import annotations
 
@@ -22,13 +24,18 @@ from telegram.ext import (
 from bot.meetings import actions
 from bot.rules.reminders import preference
 from handlers.fallback import nothing_to_cancel
+from handlers.meetings import leave_buttons
 from handlers.ui import Flow, Steps, Turn, stale_buttons
-from messages.i18n import Translator
+from messages.i18n import N_, Translator
 from storage.models import Person, Role
 
 DAY_BEFORE = ("12:00", "16:00", "18:00", "20:00")
 HOURS_BEFORE = (1, 2, 3)
+DEADLINE_MORNING = ("08:00", "09:00", "10:00", "11:00")  # all before the 12.00 deadline
 AGENDA = ("07:00", "08:00", "09:00")
+FIELDS = {"db": "day_before", "hb": "hours_before", "dl": "deadline", "ag": "agenda"}
+DEADLINE_SUMMARY = N_("On the last day to tell you cannot come: {value}")
+DEADLINE_LABEL = N_("Last day to tell:")
 
 
 def _time_label(value: str, language: str) -> str:
@@ -53,6 +60,10 @@ def _summary(person: Person, t: Translator) -> str:
                 "Before a meeting: {value}",
                 value=t.plural("{n} hour before", "{n} hours before", int(hours)) if hours else off,
             )
+        )
+        morning = preference(prefs, "deadline")
+        lines.append(
+            t(DEADLINE_SUMMARY, value=_time_label(morning, person.language) if morning else off)
         )
     if person.role == Role.COACH.value:
         agenda = preference(prefs, "agenda")
@@ -84,6 +95,16 @@ def _keyboard(person: Person, t: Translator) -> InlineKeyboardMarkup | None:
             [InlineKeyboardButton(str(h), callback_data=f"st:hb:{h}") for h in HOURS_BEFORE]
             + [InlineKeyboardButton(t("off"), callback_data="st:hb:off")]
         )
+        rows.append([InlineKeyboardButton(t(DEADLINE_LABEL), callback_data="st:n:2")])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    _time_label(v, lang), callback_data=f"st:dl:{v.replace(':', '')}"
+                )
+                for v in DEADLINE_MORNING
+            ]
+            + [InlineKeyboardButton(t("off"), callback_data="st:dl:off")]
+        )
     elif person.role == Role.COACH.value:
         rows.append(
             [
@@ -94,6 +115,8 @@ def _keyboard(person: Person, t: Translator) -> InlineKeyboardMarkup | None:
             ]
             + [InlineKeyboardButton(t("off"), callback_data="st:ag:off")]
         )
+    if rows:
+        rows.append([InlineKeyboardButton("✔ " + t("Done"), callback_data="st:done")])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -131,7 +154,8 @@ def _value(turn: Turn[Shown], field: str, raw: str) -> Any:
             raise turn.refused("settings: not offered")
         return int(raw)
     value = f"{raw[:2]}:{raw[2:]}"
-    if value not in (DAY_BEFORE if field == "db" else AGENDA):
+    offered = {"db": DAY_BEFORE, "dl": DEADLINE_MORNING, "ag": AGENDA}.get(field, ())
+    if value not in offered:
         raise turn.refused("settings: not offered")
     return value
 
@@ -140,7 +164,7 @@ async def choose(turn: Turn[Shown]) -> int:
     """A time, or off: saved at once, the client's reminders follow, the message redrawn."""
     field, raw = turn.group(1), turn.group(2)
     value = _value(turn, field, raw)
-    key = {"db": "day_before", "hb": "hours_before", "ag": "agenda"}[field]
+    key = FIELDS[field]
     services, settings = turn.services, turn.services.settings
     assert turn.person.id is not None
     saved = await services.db.run(
@@ -167,8 +191,19 @@ async def label(turn: Turn[Shown]) -> int:
     return CHOOSING
 
 
+async def done(turn: Turn[Shown]) -> int:
+    """The "✔ Done" button: the summary stays, the buttons go (all is saved already)."""
+    await turn.show(_summary(turn.person, turn.t))
+    return FLOW.end(turn.context)
+
+
 async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """/cancel: the choices are already saved, so nothing is undone; the buttons close."""
+    """/cancel: the choices are already saved, so nothing is undone; the /settings
+    message keeps no buttons."""
+    shown = (context.user_data or {}).get(FLOW.key)
+    chat = update.effective_chat
+    if isinstance(shown, Shown) and shown.message_id is not None and chat is not None:
+        await leave_buttons(context.bot, chat.id, shown.message_id, ())
     await nothing_to_cancel(update, context)
     return FLOW.end(context)
 
@@ -181,8 +216,9 @@ def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[typ
             entry_points=[FLOW.command("settings", _begin)],
             states={
                 CHOOSING: [
-                    FLOW.button(r"^st:(db|hb|ag):(off|\d|\d{4})$", choose),
+                    FLOW.button(r"^st:(db|hb|dl|ag):(off|\d|\d{4})$", choose),
                     FLOW.button(r"^st:n:\d$", label),
+                    FLOW.button(r"^st:done$", done),
                 ]
             },
             fallbacks=[CommandHandler("cancel", close), stale_buttons("st:")],

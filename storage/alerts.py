@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from storage.models import Alert, Person, Role
+from storage.models import Alert, OutboxMessage, OutboxStatus, Person, Role
 
 
 def alert(session: Session, alert_id: int) -> Alert | None:
@@ -47,12 +47,28 @@ def open_of_kind(session: Session, client_id: int, kind: str) -> int | None:
     ).first()
 
 
-def not_resent(session: Session) -> list[Alert]:
-    """Unacknowledged alerts that have not been sent again yet."""
+def unacknowledged(session: Session) -> list[Alert]:
+    """Alerts nobody has acknowledged: each is sent again every working day until one is."""
     return list(
         session.exec(
-            select(Alert).where(
-                col(Alert.acknowledged_at).is_(None), col(Alert.resent_at).is_(None)
-            )
+            select(Alert)
+            .where(col(Alert.acknowledged_at).is_(None))
+            .order_by(col(Alert.created_at), col(Alert.id))
         )
     )
+
+
+def sent_copies(session: Session, object_ref: str, kind: str) -> list[tuple[int, int]]:
+    """The copies of a message that reached Telegram (an alert's, to each recipient, every
+    time it was sent): (recipient id, Telegram message id), so their buttons can go."""
+    found = session.exec(
+        select(OutboxMessage.recipient_id, OutboxMessage.telegram_message_id)
+        .where(
+            OutboxMessage.object_ref == object_ref,
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == OutboxStatus.SENT.value,
+            col(OutboxMessage.telegram_message_id).is_not(None),
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    return [(recipient, message_id) for recipient, message_id in found if message_id is not None]

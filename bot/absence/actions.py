@@ -13,7 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot import outbox
-from bot.absence.texts import REASONS, TIMING_WORDS, TOLD_COACH, TOLD_COACH_NOTE, WITHDRAWN_COACH
+from bot.absence.texts import (
+    COACH_REASONS,
+    TIMING_WORDS,
+    TOLD_COACH,
+    TOLD_COACH_NOTE,
+    WITHDRAWN_COACH,
+)
 from bot.meetings.notices import DEFAULT_QUIET, Quiet, restore_reminders, withdraw_reminders
 from bot.rules.absence import HELSINKI, NoticeTiming, absence_deadline, classify_notice
 from messages.render import at, msg, near
@@ -58,8 +64,9 @@ def file_notices(
     """One notice per meeting of the client's own; a meeting with a notice keeps its first.
 
     The notice counts from `now`, when it reached the bot; the noon rule [002 §3.4.3]
-    decides its deadline and whether it was on time, and the coach is told each. The
-    meeting's pending reminders to the client are withdrawn."""
+    decides its deadline and whether it was on time, and the coach is told each, the
+    reason in words about the client ("Reason: illness"). The meeting's pending reminders
+    to the client are withdrawn (the deadline-day one too)."""
     filed = []
     for meeting_id in sorted(set(meeting_ids)):
         meeting = absence.noticeable(session, client, meeting_id, now)
@@ -81,7 +88,7 @@ def file_notices(
             item,
             TOLD_COACH_NOTE if note else TOLD_COACH,
             {
-                "reason": msg(REASONS[reason]),
+                "reason": msg(COACH_REASONS[reason]),
                 "note": note or "",
                 "timing": msg(TIMING_WORDS[NoticeTiming(item.notice.timing)]),
                 "deadline": near(item.notice.deadline),

@@ -7,11 +7,19 @@ from bot.rules.absence import NoticeTiming
 from messages.i18n import N_
 from storage.models import AbsenceReason
 
+# The client's buttons, in the client's own words.
 REASONS = {
     AbsenceReason.ILL: N_("I am ill"),
     AbsenceReason.CHILD_ILL: N_("My child is ill"),
     AbsenceReason.APPOINTMENT: N_("Another appointment"),
     AbsenceReason.OTHER: N_("Something else"),
+}
+# The same reasons as the coach reads them, about the client ("Reason: illness").
+COACH_REASONS = {
+    AbsenceReason.ILL: N_("illness"),
+    AbsenceReason.CHILD_ILL: N_("a child's illness"),
+    AbsenceReason.APPOINTMENT: N_("another appointment"),
+    AbsenceReason.OTHER: N_("other reason"),
 }
 TIMING_WORDS = {
     NoticeTiming.ON_TIME: N_("on time"),
@@ -31,8 +39,17 @@ TOLD_COACH = N_(
     "{client} cannot come: {when}. Reason: {reason}.\n"
     "The notice came {timing} (deadline {deadline})."
 )
+# "Something else" with the client's own words: the words are the reason.
 TOLD_COACH_NOTE = N_(
-    "{client} cannot come: {when}. Reason: {reason}: {note}\n"
+    "{client} cannot come: {when}. Reason, in their words: {note}\n"
     "The notice came {timing} (deadline {deadline})."
 )
 WITHDRAWN_COACH = N_("{client} withdrew the absence notice: {when}. They will come.")
+
+# Withdrawing a notice is "I can come after all" everywhere the client sees it, never a
+# word like "cancel", which the flow's ✖ button already means (stop, nothing sent).
+BUTTON_COME_AFTER_ALL = N_("I can come after all")
+ASK_WHICH_AFTER_ALL = N_("Which meeting can you come to after all?")
+BUTTON_AFTER_ALL_ON = N_("I will come after all: {when}")
+WITHDRAWN = N_("Good. Your coach knows you will come after all.")
+NOTHING_TO_WITHDRAW = N_("You have no absence notices for coming meetings.")

@@ -1,6 +1,7 @@
 """Caseworker alerts: raised in the feature's own transaction, pushed at once through the
-outbox with an Acknowledge button, and sent again (also to the admins) when nobody
-acknowledges them within one working day. They carry the client's name and the facts.
+outbox with an Acknowledge button, and sent again (also to the admins) every working day
+at the time they were raised until someone acknowledges them. The acknowledgement takes
+the button off every copy that was sent. They carry the client's name and the facts.
 
 This module is the alerts' only write path (raise, acknowledge, send again, and the
 client's own "I want to stop"); each function runs inside the caller's transaction and
@@ -18,7 +19,7 @@ from sqlmodel import Session
 
 from bot import outbox
 from bot.alerts import buttons, texts
-from bot.rules.alerts import resend_due
+from bot.rules.alerts import latest_resend, resend_day
 from messages.render import lines
 from storage import alerts as rows
 from storage import audit
@@ -112,8 +113,12 @@ class Acked:
     coach_told: bool
 
 
-def acknowledge(session: Session, alert_id: int, person: Person, now: datetime) -> Acked | None:
-    """Only the caseworker it was for (or an admin) acknowledges, once; the coach is told.
+def acknowledge(
+    session: Session, alert_id: int, person: Person, now: datetime, shown: int | None = None
+) -> Acked | None:
+    """Only the caseworker it was for (or an admin) acknowledges, once; the coach is told,
+    copies not sent yet are withdrawn and every copy sent loses its button (but `shown`,
+    the person's own copy that was pressed: the handler redraws it).
 
     Pressed again (or on another copy), nothing changes and nobody is told twice."""
     alert = rows.alert(session, alert_id)
@@ -137,6 +142,7 @@ def acknowledge(session: Session, alert_id: int, person: Person, now: datetime) 
                 due_at=now,
                 priority=Priority.NOTICE,
             )
+        _unbutton_copies(session, alert, now, pressed=(person.id, shown))
     by = session.get(Person, alert.acknowledged_by) if alert.acknowledged_by else None
     return Acked(
         alert_id=alert_id,
@@ -144,6 +150,27 @@ def acknowledge(session: Session, alert_id: int, person: Person, now: datetime) 
         now=just_now,
         coach_told=just_now and alert.coach_id is not None,
     )
+
+
+def _unbutton_copies(
+    session: Session, alert: Alert, now: datetime, pressed: tuple[int | None, int | None]
+) -> None:
+    """Acknowledged: no copy goes out any more, and none sent keeps its button."""
+    outbox.cancel(session, object_ref=_ref(alert), kind="alert")
+    for recipient, message_id in rows.sent_copies(session, _ref(alert), "alert"):
+        if (recipient, message_id) == pressed:
+            continue
+        outbox.schedule(
+            session,
+            recipient_id=recipient,
+            kind="unbutton",
+            message="",
+            params={"message_id": message_id},
+            key=f"alert:{alert.id}:unbutton:{recipient}:{message_id}",
+            due_at=now,
+            priority=Priority.NOTICE,
+            object_ref=_ref(alert),
+        )
 
 
 @dataclass(frozen=True)
@@ -173,15 +200,19 @@ def open_alerts(session: Session, viewer: Person) -> list[OpenAlert]:
 
 
 def resend_overdue(session: Session, now: datetime, tz: ZoneInfo) -> int:
-    """Alerts nobody acknowledged within a working day: again to the caseworker, and admins."""
+    """Alerts nobody has acknowledged: again every working day at the time they were
+    raised, to the caseworker and the admins, until someone acknowledges them. Once per
+    alert and day: the outbox key names the day, and `resent_at` the last time."""
     count = 0
-    for alert in rows.not_resent(session):
-        if resend_due(alert.created_at, tz) > now:
+    for alert in rows.unacknowledged(session):
+        slot = latest_resend(alert.created_at, now, tz)
+        if slot is None or (alert.resent_at is not None and alert.resent_at >= slot):
             continue
         recipients = {*rows.admin_ids(session)}
         if alert.caseworker_id:
             recipients.add(alert.caseworker_id)
-        _push(session, alert, sorted(recipients), f"alert:{alert.id}:again", now, again=True)
+        day = resend_day(slot, tz).isoformat()
+        _push(session, alert, sorted(recipients), f"alert:{alert.id}:again:{day}", now, again=True)
         alert.resent_at = now
         session.add(alert)
         count += 1

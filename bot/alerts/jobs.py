@@ -1,8 +1,9 @@
 """Alerts nobody acknowledged are sent again: to the caseworker, and now to the admins too.
 
 A JobQueue job looks every few minutes, and once right after start so a bot that was
-down when the working day passed catches up at once. `resend_overdue` marks each alert
-it sends again (and the outbox keys are per alert), so an alert goes again exactly once.
+down when an alert's time passed catches up at once. `resend_overdue` sends each open
+alert again once per working day (its outbox keys name the day, and the alert records
+when it went last), so however often the job runs, an alert goes once a day.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ class StoredFile:
     file_id: str
     file_unique_id: str
     file_path: str
-    kind: str  # "document" | "photo"
+    kind: str  # "document" | "photo" | "voice" | "video_note"
     filename: str | None = None
     mime_type: str | None = None
     data: bytes | None = None
@@ -133,7 +133,7 @@ class BotMessage:
     message_id: int
     chat_id: int
     date: int
-    kind: str  # "text" | "document" | "photo"
+    kind: str  # "text" | "document" | "photo" | "voice" | "video_note" (copied)
     text: str | None  # what the user reads: text, or the caption of a document/photo
     source: str | None  # the text/caption exactly as sent (before parse_mode)
     parse_mode: str | None
@@ -147,6 +147,8 @@ class BotMessage:
     photo: StoredFile | None = None
     reply_to_message_id: int | None = None
     reply_to: dict[str, Any] | None = None
+    media: dict[str, Any] | None = None  # a copied voice or video note: its API object
+    copied_from: tuple[int, int] | None = None  # copyMessage: (from chat id, message id)
     edit_date: int | None = None
     edits: int = 0
     history: list[str | None] = field(default_factory=list)  # earlier texts, oldest first
@@ -206,6 +208,8 @@ class BotMessage:
                 out["document"] = self.document.document_api()
             if self.photo is not None:
                 out["photo"] = self.photo.photo_api()
+            if self.media is not None:
+                out[self.kind] = self.media
             if self.text is not None:
                 out["caption"] = self.text
                 if self.entities:

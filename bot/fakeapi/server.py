@@ -223,8 +223,9 @@ class FakeTelegram:
     """A fake Bot API server plus the users talking to the bot. Use ``async with``.
 
     Bot side: every request is recorded in ``requests`` (method, params, monotonic arrival time,
-    status). User side: ``add_user``, ``send_text``, ``press_button``, ``send_document``, and
-    the waiting helpers; ``chat(user_id)`` gives a Conversation for short tests.
+    status). User side: ``add_user``, ``send_text``, ``press_button``, ``send_document``,
+    ``send_voice``, and the waiting helpers; ``chat(user_id)`` gives a Conversation for
+    short tests.
     """
 
     def __init__(
@@ -300,6 +301,7 @@ class FakeTelegram:
             "setWebhook": self._set_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "sendMessage": self._send_message,
+            "copyMessage": self._copy_message,
             "sendDocument": self._send_document,
             "sendPhoto": self._send_photo,
             "sendChatAction": self._send_chat_action,
@@ -649,6 +651,8 @@ class FakeTelegram:
         markup: dict[str, Any] | None,
         document: StoredFile | None = None,
         photo: StoredFile | None = None,
+        media: dict[str, Any] | None = None,
+        copied_from: tuple[int, int] | None = None,
     ) -> BotMessage:
         reply_id, reply = self._reply_target(chat, params)
         source = params.get("text") if kind == "text" else params.get("caption")
@@ -670,6 +674,8 @@ class FakeTelegram:
             photo=photo,
             reply_to_message_id=reply_id,
             reply_to=reply,
+            media=media,
+            copied_from=copied_from,
         )
         chat.bot_messages.append(msg)
         chat.by_id[msg.message_id] = msg
@@ -847,6 +853,46 @@ class FakeTelegram:
             chat, params, kind="text", text=plain, entities=entities, markup=markup
         )
         return msg.to_api()
+
+    def _copy_message(self, params: Params, uploads: Uploads) -> dict[str, Any]:
+        """copyMessage: the message (a user's, or one of the bot's) again, in another chat,
+        without a link to the original; Telegram answers with the new MessageId only."""
+        chat = self._sendable_chat(params)
+        from_id = _as_int(params.get("from_chat_id"))
+        source_chat = self._chats.get(from_id) if isinstance(from_id, int) else None
+        if source_chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        message_id = _as_int(params.get("message_id"))
+        original: dict[str, Any] | None = None
+        if message_id in source_chat.user_messages:
+            original = source_chat.user_messages[message_id]
+        elif (bot_msg := source_chat.by_id.get(message_id)) is not None and not bot_msg.deleted:
+            original = bot_msg.to_api()
+        if original is None:
+            raise ApiError(400, "Bad Request: message to copy not found")
+        kind = next(
+            (k for k in ("voice", "video_note", "document", "photo") if k in original), "text"
+        )
+        caption = params.get("caption", original.get("caption"))
+        text = original.get("text") if kind == "text" else caption
+        if kind == "text" and not text:
+            raise ApiError(400, "Bad Request: message can't be copied")
+        markup = self._check_markup(params.get("reply_markup"))
+        msg = self._new_bot_message(
+            chat,
+            {**params, "text": text} if kind == "text" else {**params, "caption": caption},
+            kind=kind,
+            text=text,
+            entities=list(original.get("entities" if kind == "text" else "caption_entities", [])),
+            markup=markup,
+            document=self._files.get(original["document"]["file_id"])
+            if kind == "document"
+            else None,
+            photo=self._files.get(original["photo"][-1]["file_id"]) if kind == "photo" else None,
+            media=dict(original[kind]) if kind in ("voice", "video_note") else None,
+            copied_from=(source_chat.user.id, message_id),
+        )
+        return {"message_id": msg.message_id}
 
     def _send_media(self, params: Params, uploads: Uploads, field: str) -> dict[str, Any]:
         chat = self._sendable_chat(params)
@@ -1318,6 +1364,46 @@ class FakeTelegram:
         }
         if caption:
             msg["caption"] = caption
+        chat.user_messages[msg["message_id"]] = msg
+        self._enqueue({"message": msg})
+        return msg
+
+    async def send_voice(
+        self,
+        user_id: int,
+        *,
+        duration: int = 4,
+        date: int | None = None,
+        video_note: bool = False,
+        data: bytes = b"OggS\x00voice",
+    ) -> dict[str, Any]:
+        """The user sends a voice message (or, `video_note`, a round video message).
+
+        `date` (Unix time): when Telegram says it was sent; now by default. A test that
+        freezes the bot's clock passes it to say when the person spoke."""
+        chat = self._chat_state(user_id)
+        self._user_acts(chat)
+        user = chat.user
+        field = "video_note" if video_note else "voice"
+        mime = "video/mp4" if video_note else "audio/ogg"
+        stored = self._store_file(field, None, mime, data)
+        media: dict[str, Any] = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": duration,
+            "file_size": len(data),
+        }
+        if video_note:
+            media["length"] = 240
+        else:
+            media["mime_type"] = mime
+        msg: dict[str, Any] = {
+            "message_id": chat.take_message_id(),
+            "from": user.to_api(),
+            "chat": user.chat_api(),
+            "date": int(time.time()) if date is None else int(date),
+            field: media,
+        }
         chat.user_messages[msg["message_id"]] = msg
         self._enqueue({"message": msg})
         return msg

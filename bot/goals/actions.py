@@ -49,6 +49,31 @@ def ref(goal_id: int | None) -> str:
     return f"goal:{goal_id}"
 
 
+def _unbutton(
+    session: Session,
+    copies: list[tuple[int, int]],
+    key: str,
+    now: datetime,
+    *,
+    pressed: tuple[int | None, int | None] = (None, None),
+) -> None:
+    """A final step is done: the messages that asked for it (but `pressed`, the one the
+    handler redraws) lose their buttons, through the outbox (`key`: per step, and per
+    message)."""
+    for recipient, message_id in copies:
+        if (recipient, message_id) == pressed:
+            continue
+        outbox.schedule(
+            session,
+            recipient_id=recipient,
+            kind="unbutton",
+            message="",
+            params={"message_id": message_id},
+            key=f"{key}:unbutton:{recipient}:{message_id}",
+            due_at=now,
+        )
+
+
 # --- goals -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NewGoal:
@@ -204,10 +229,13 @@ def answer_checkin(
     goal_id: int,
     value: str,
     now: datetime,
+    shown: int | None = None,
 ) -> Answered | None:
     """The client's tap ('1'..'5' or 'd' for done), in any round of theirs however late;
     a second tap changes the answer. None for a button that is not this client's, or a
-    goal closed since the question was sent."""
+    goal closed since the question was sent. The round's other questions from the outbox
+    about this goal (the first, the reminder) lose their buttons; `shown`, the message
+    tapped, is redrawn by the handler."""
     done = value == "d"
     score = None if done else int(value)
     saved = goals.record_answer(
@@ -217,6 +245,13 @@ def answer_checkin(
         return None
     checkin = goals.round_for(session, client, checkin_id)
     assert checkin is not None
+    _unbutton(
+        session,
+        checkins.question_copies(session, checkin_id, goal_id),
+        f"checkin:{checkin_id}:{goal_id}",
+        now,
+        pressed=(client.id, shown),
+    )
     return Answered(saved.goal, score, done, checkins.next_question(session, checkin))
 
 
@@ -258,6 +293,7 @@ def finish_evaluation(
         session, "period.evaluate", actor_id=coach.id, subject_id=period_id, at=now,
         detail=f"{found.reached}/{len(found.goals)}",
     )  # fmt: skip
+    _unbutton(session, review.prompt_copies(session, period_id), f"goal-eval:{period_id}", now)
     report = review.report_params(session, found.period, row)
     # The warning is for the caseworker (and the coach), not a reproach to the client.
     for recipient, params in (

@@ -27,6 +27,7 @@ from storage.models import (
     CheckInPlan,
     Goal,
     OutboxMessage,
+    OutboxStatus,
     Person,
     Priority,
     Role,
@@ -247,3 +248,24 @@ def answered_goal(session: Session, client: Person, checkin_id: int, goal_id: in
     if goal_id not in goals.answers_in(session, checkin_id):
         return None
     return session.get(Goal, goal_id)
+
+
+def question_copies(session: Session, checkin_id: int, goal_id: int) -> list[tuple[int, int]]:
+    """The round's questions from the outbox (its first, its reminder) that asked about
+    this goal and reached the client: (recipient id, Telegram message id)."""
+    asking = f"ci:{checkin_id}:{goal_id}:"
+    rows = session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.idempotency_key).in_(
+                [f"checkin:{checkin_id}:ask", f"checkin:{checkin_id}:remind"]
+            ),
+            OutboxMessage.status == OutboxStatus.SENT.value,
+            col(OutboxMessage.telegram_message_id).is_not(None),
+        )
+    )
+    return [
+        (row.recipient_id, row.telegram_message_id)
+        for row in rows
+        if row.telegram_message_id is not None
+        and any(str(b.get("data", "")).startswith(asking) for r in row.buttons or [] for b in r)
+    ]

@@ -34,6 +34,8 @@ from messages.render import lines, msg, on
 from storage import audit, goals
 from storage.models import (
     Goal,
+    OutboxMessage,
+    OutboxStatus,
     PeriodReview,
     PeriodStatus,
     Person,
@@ -276,3 +278,20 @@ def client_period(session: Session, client: Person, period_id: int) -> ServicePe
     if period is None or period.client_id != client.id or client.role != Role.CLIENT.value:
         return None
     return period
+
+
+def prompt_copies(session: Session, period_id: int) -> list[tuple[int, int]]:
+    """The period's "Evaluate the goals" prompts and reminders that reached the coach:
+    (recipient id, Telegram message id)."""
+    rows = session.exec(
+        select(OutboxMessage.recipient_id, OutboxMessage.telegram_message_id).where(
+            OutboxMessage.kind == "goal_evaluation",
+            or_(
+                col(OutboxMessage.idempotency_key).startswith(f"goal-eval:{period_id}:"),
+                col(OutboxMessage.idempotency_key).startswith(f"goal-eval-remind:{period_id}:"),
+            ),
+            OutboxMessage.status == OutboxStatus.SENT.value,
+            col(OutboxMessage.telegram_message_id).is_not(None),
+        )
+    )
+    return [(recipient, message_id) for recipient, message_id in rows if message_id is not None]

@@ -3,11 +3,13 @@
 Cards, changes and cancellations go at once; reminders at their time. Every row of a
 meeting carries `object_ref = meeting:<id>`, so moving or cancelling the meeting finds them.
 A card and a reminder expire when the meeting starts (`expires_at`): held back by an
-outage or a restart, they are dropped, not sent late. An absence notice withdraws the
-meeting's reminders (`withdraw_reminders`), withdrawing the notice brings them back
-(`restore_reminders`). Keys come from the meeting (its sequence, the reminder's time) or
-from the update that caused the row, never from the clock: a replayed update makes the
-same key, so one row.
+outage or a restart, they are dropped, not sent late. The client's card names the
+absence-notice deadline (the noon rule, bot.rules.absence), and on the deadline's day a
+morning reminder (kind `deadline`, with the card's "I can't come") expires at the
+deadline itself. An absence notice withdraws the meeting's reminders of both kinds
+(`withdraw_reminders`), withdrawing the notice brings them back (`restore_reminders`).
+Keys come from the meeting (its sequence, the reminder's time) or from the update that
+caused the row, never from the clock: a replayed update makes the same key, so one row.
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot import outbox
+from bot.rules.absence import absence_deadline
 from bot.rules.delivery import QUIET_END, QUIET_START
-from bot.rules.reminders import client_reminders
+from bot.rules.reminders import Reminder, client_reminders
 from messages.i18n import N_
-from messages.render import at, clock, msg
+from messages.render import at, clock, lines, msg, near
 from storage.meetings import MeetingView
 from storage.models import ClientResponse, Meeting, MeetingKind, Person, Priority
 
 REMINDER = "reminder"  # the kind of a client's reminder rows
+DEADLINE = "deadline"  # the kind of the deadline-day reminder rows
+REMINDER_KINDS = (REMINDER, DEADLINE)
 
 Quiet = tuple[time, time]
 DEFAULT_QUIET: Quiet = (QUIET_START, QUIET_END)
@@ -40,11 +45,22 @@ KIND_NAMES = {
 }
 
 NO_PLACE = N_("not given yet")
-CARD = N_("New meeting\n{when}–{end}\n{kind}\nWith: {coach}\nPlace: {place}")
+# {tell}: when to tell if the client cannot come (TELL_BY, or TELL_AT_ONCE once passed).
+CARD = N_("New meeting\n{when}–{end}\n{kind}\nWith: {coach}\nPlace: {place}\n{tell}")
 CARD_CASEWORKER = N_(
     "New three-party meeting\n{when}–{end}\nClient: {client}\nCoach: {coach}\nPlace: {place}"
 )
-MOVED = N_("The meeting has moved\nNew time: {when}–{end}\n{kind}\nWith: {coach}\nPlace: {place}")
+MOVED = N_(
+    "The meeting has moved\nNew time: {when}–{end}\n{kind}\nWith: {coach}\nPlace: {place}\n{tell}"
+)
+# Cards queued (up to a week ahead) before the deadline line came still name these: kept
+# in the catalogs so such a row is still sent in its reader's language.
+EARLIER_CARDS = (
+    N_("New meeting\n{when}–{end}\n{kind}\nWith: {coach}\nPlace: {place}"),
+    N_("The meeting has moved\nNew time: {when}–{end}\n{kind}\nWith: {coach}\nPlace: {place}"),
+)
+TELL_BY = N_("If you cannot come, tell us by {deadline}.")
+TELL_AT_ONCE = N_("If you cannot come, tell us at once. The deadline was {deadline}.")
 MOVED_CASEWORKER = N_(
     "The three-party meeting has moved\nNew time: {when}–{end}\nClient: {client}\nPlace: {place}"
 )
@@ -54,6 +70,14 @@ REMIND_DAY_BEFORE = N_(
     "Reminder: tomorrow you have a meeting\n{when}–{end}\nWith: {coach}\nPlace: {place}"
 )
 REMIND_SOON = N_("Reminder: your meeting starts at {start}\nWith: {coach}\nPlace: {place}")
+REMIND_DEADLINE = N_(
+    "Your meeting: {when}–{end}, {coach}\nIf you cannot come, tell us today by {time}."
+)
+REMINDER_TEXTS = {
+    "day_before": REMIND_DAY_BEFORE,
+    "hours_before": REMIND_SOON,
+    "deadline": REMIND_DEADLINE,
+}
 ANSWER_TO_COACH = {
     ClientResponse.CONFIRMED: N_("{client} will come to the meeting on {when}."),
     ClientResponse.OTHER_TIME: N_(
@@ -142,30 +166,51 @@ def _utc_key(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
 
 
+def tell_line(meeting: Meeting, when: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """The line that names the meeting's absence-notice deadline, as read at `when`."""
+    deadline = absence_deadline(meeting.starts_at, tz=tz)
+    tell = TELL_BY if when <= deadline else TELL_AT_ONCE
+    return lines((tell, {"deadline": near(deadline)}))
+
+
+def cannot_come_button(meeting: Meeting) -> list[list[dict[str, str]]]:
+    """The card's own "I can't come" (so the same absence notice starts)."""
+    return [[{"text": BUTTON_CANNOT, "data": f"mt:{meeting.id}:{meeting.sequence}:no"}]]
+
+
+def _reminder_row(found: MeetingView, reminder: Reminder) -> dict[str, Any]:
+    m = found.meeting
+    assert found.client.id is not None
+    params = _params(found)
+    deadline = reminder.kind == "deadline"
+    if deadline:
+        params["time"] = clock(reminder.until)
+    return {
+        "recipient_id": found.client.id,
+        "kind": DEADLINE if deadline else REMINDER,
+        "message": REMINDER_TEXTS[reminder.kind],
+        "params": params,
+        "buttons": cannot_come_button(m) if deadline else None,
+        # The due time is in the key: changed preferences make new rows.
+        "key": f"meeting:{m.id}:s{m.sequence}:{reminder.kind}:{_utc_key(reminder.due)}",
+        "due_at": reminder.due,
+        "priority": Priority.REMINDER,
+        "quiet": True,
+        "object_ref": ref(m),
+        # None once the meeting has started; the deadline one none after the deadline.
+        "expires_at": reminder.until,
+    }
+
+
 def _reminder_rows(
     found: MeetingView, now: datetime, tz: ZoneInfo, quiet: Quiet = DEFAULT_QUIET
 ) -> list[dict[str, Any]]:
-    m = found.meeting
-    assert found.client.id is not None
-    rows = []
     prefs = found.client.preferences
-    for reminder in client_reminders(m.starts_at, prefs, now=now, tz=tz, quiet=quiet):
-        rows.append(
-            {
-                "recipient_id": found.client.id,
-                "kind": REMINDER,
-                "message": REMIND_DAY_BEFORE if reminder.kind == "day_before" else REMIND_SOON,
-                "params": _params(found),
-                # The due time is in the key: changed preferences make new rows.
-                "key": f"meeting:{m.id}:s{m.sequence}:{reminder.kind}:{_utc_key(reminder.due)}",
-                "due_at": reminder.due,
-                "priority": Priority.REMINDER,
-                "quiet": True,
-                "object_ref": ref(m),
-                "expires_at": m.starts_at,  # no reminder once the meeting has started
-            }
-        )
-    return rows
+    start = found.meeting.starts_at
+    return [
+        _reminder_row(found, reminder)
+        for reminder in client_reminders(start, prefs, now=now, tz=tz, quiet=quiet)
+    ]
 
 
 def _schedule_reminders(
@@ -192,18 +237,23 @@ def reschedule_reminders(
     for item in found:
         wanted = [] if _declined(item.meeting) else _reminder_rows(item, now, tz, quiet)
         keys = {row["key"] for row in wanted}
-        for old in outbox.open_rows(session, object_ref=ref(item.meeting), kind=REMINDER):
-            if old.idempotency_key not in keys:
-                outbox.cancel(session, key=old.idempotency_key)
+        for kind in REMINDER_KINDS:
+            for old in outbox.open_rows(session, object_ref=ref(item.meeting), kind=kind):
+                if old.idempotency_key not in keys:
+                    outbox.cancel(session, key=old.idempotency_key)
         for row in wanted:
             outbox.schedule(session, **row, reopen=True)
     return len(found)
 
 
 def withdraw_reminders(session: Session, meeting: Meeting) -> int:
-    """The client has said she cannot come: the meeting's pending reminders are withdrawn
-    (its card, the coach's messages and anything already on the wire stay)."""
-    return outbox.cancel(session, object_ref=ref(meeting), kind=REMINDER).changed
+    """The client has said she cannot come: the meeting's pending reminders (the
+    deadline-day one too) are withdrawn (its card, the coach's messages and anything
+    already on the wire stay)."""
+    return sum(
+        outbox.cancel(session, object_ref=ref(meeting), kind=kind).changed
+        for kind in REMINDER_KINDS
+    )
 
 
 def restore_reminders(
@@ -216,9 +266,15 @@ def restore_reminders(
 
 
 def _cards(
-    session: Session, found: MeetingView, message: str, to_caseworker: str, due: datetime
+    session: Session,
+    found: MeetingView,
+    message: str,
+    to_caseworker: str,
+    due: datetime,
+    tz: ZoneInfo,
 ) -> None:
-    """A card (new or moved) is worth nothing once the meeting has started."""
+    """A card (new or moved) is worth nothing once the meeting has started. The client's
+    names the deadline for telling she cannot come (or that it has passed)."""
     m = found.meeting
     params = _params(found)
     _send(
@@ -226,7 +282,7 @@ def _cards(
         found.client,
         m,
         message,
-        params,
+        {**params, "tell": tell_line(m, due, tz)},
         f"meeting:{m.id}:s{m.sequence}:card",
         due,
         buttons=client_buttons(m),
@@ -256,7 +312,7 @@ def booked(
 ) -> None:
     """The card to the client (and the caseworker for a three-party meeting), reminders."""
     m = found.meeting
-    _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD))
+    _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD), tz)
     _schedule_reminders(session, found, now, tz, quiet)
 
 
@@ -268,9 +324,9 @@ def moved(
     seen = _card_was_sent(session, m)
     outbox.cancel(session, object_ref=ref(m))
     if seen:
-        _cards(session, found, MOVED, MOVED_CASEWORKER, now)
+        _cards(session, found, MOVED, MOVED_CASEWORKER, now, tz)
     else:  # never shown: the new card simply comes at its time
-        _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD))
+        _cards(session, found, CARD, CARD_CASEWORKER, max(now, m.starts_at - CARD_LEAD), tz)
     _schedule_reminders(session, found, now, tz, quiet)
 
 

@@ -66,6 +66,14 @@ UNREACHABLE_MESSAGE = N_(
     "{name} cannot receive my messages: they have blocked me or closed their Telegram "
     "account. Please contact them another way."
 )
+# Rows of these kinds carry no text: COPY sends a copy of a message the bot received
+# (params: from_chat_id, message_id; a client's voice message to the coach), UNBUTTON
+# takes the buttons off a message the bot sent the recipient earlier (params: message_id;
+# an acknowledged alert's every copy). They keep their place in the chat's order.
+COPY = "copy"
+UNBUTTON = "unbutton"
+# What Telegram says when the buttons are gone already, or the message is: nothing to do.
+_NOTHING_TO_UNBUTTON = ("not modified", "message to edit not found", "can't be edited")
 # How long a step waits for more sends to come back before it writes a small group:
 # long next to a send on a busy loop, short next to a person waiting for a message.
 LINGER = 0.05
@@ -92,6 +100,7 @@ class Claimed:
     quiet: bool
     attempts: int
     recipient: Recipient
+    kind: str = ""  # COPY and UNBUTTON rows are not texts; any other kind is a text
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,7 @@ _CLAIMED = (
         _OUTBOX.c.buttons,
         _OUTBOX.c.quiet,
         _OUTBOX.c.attempts,
+        _OUTBOX.c.kind,
         _PERSON.c.id,
         _PERSON.c.telegram_user_id,
         _PERSON.c.language,
@@ -139,8 +149,8 @@ def _claim(
         return []
     rows = session.connection().execute(_CLAIMED, {"ids": ids, "worker": worker})
     return [
-        Claimed(row_id, message, params, buttons, quiet, attempts, Recipient(*person))
-        for row_id, message, params, buttons, quiet, attempts, *person in rows
+        Claimed(row_id, message, params, buttons, quiet, attempts, Recipient(*person), kind)
+        for row_id, message, params, buttons, quiet, attempts, kind, *person in rows
     ]
 
 
@@ -432,6 +442,10 @@ class Dispatcher:
 
     def _compose(self, state: _PassState, step: _Step, item: Claimed, chat: int) -> None:
         """Render the row in its recipient's language; a row that cannot be rendered fails."""
+        if item.kind in (COPY, UNBUTTON):
+            state.busy.add(chat)
+            step.start.append(Outgoing(item, chat, "", None))
+            return
         language = item.recipient.language
         try:
             text = render(item.message, item.params, language, self.services.settings.tz)
@@ -517,22 +531,27 @@ class Dispatcher:
 
         A text over Telegram's limit goes as several messages, split at line ends (the
         handlers' `messages.limits.split_text`), its buttons on the last, whose id is
-        recorded; the chat is busy until the last part is out."""
+        recorded; the chat is busy until the last part is out. A COPY or UNBUTTON row
+        is sent as what it is (`_send_other`)."""
         try:
-            parts = split_text(outgoing.text)
-            for number, part in enumerate(parts, start=1):
-                sent = await self.bot.send_message(
-                    outgoing.chat_id,
-                    part,
-                    reply_markup=outgoing.markup if number == len(parts) else None,
-                    rate_limit_args=OUTBOX,
-                )
+            if outgoing.item.kind in (COPY, UNBUTTON):
+                message_id = await self._send_other(outgoing)
+            else:
+                parts = split_text(outgoing.text)
+                for number, part in enumerate(parts, start=1):
+                    sent = await self.bot.send_message(
+                        outgoing.chat_id,
+                        part,
+                        reply_markup=outgoing.markup if number == len(parts) else None,
+                        rate_limit_args=OUTBOX,
+                    )
+                message_id = sent.message_id
         except TelegramError as error:
             await self._settle_failure(state, outgoing.item, error)
         except Exception:  # a bug, not Telegram: the row stays `sending` until its lease ends
             log.exception("outbox row %s could not be handled", outgoing.item.row_id)
         else:
-            state.done.append((outgoing.item.row_id, sent.message_id))
+            state.done.append((outgoing.item.row_id, message_id))
         finally:
             state.on_wire.discard(outgoing.item.row_id)  # accepted: now in `done`
             state.busy.discard(outgoing.chat_id)
@@ -540,6 +559,29 @@ class Dispatcher:
             if task is not None:
                 state.wire.discard(task)
             state.changed.set()
+
+    async def _send_other(self, outgoing: Outgoing) -> int:
+        """A COPY row: the message copied into the recipient's chat (its new id). An
+        UNBUTTON row: the buttons taken off the recipient's message (its id); a message
+        without them already, or gone, needs nothing more."""
+        params = outgoing.item.params
+        if outgoing.item.kind == COPY:
+            copied = await self.bot.copy_message(
+                outgoing.chat_id,
+                int(params["from_chat_id"]),
+                int(params["message_id"]),
+                rate_limit_args=OUTBOX,
+            )
+            return copied.message_id
+        message_id = int(params["message_id"])
+        try:
+            await self.bot.edit_message_reply_markup(
+                outgoing.chat_id, message_id, reply_markup=None, rate_limit_args=OUTBOX
+            )
+        except BadRequest as error:
+            if not any(words in error.message.lower() for words in _NOTHING_TO_UNBUTTON):
+                raise
+        return message_id
 
     async def _settle_failure(self, state: _PassState, item: Claimed, error: TelegramError) -> None:
         """Write what the failed send means for the row; only then is its slot free."""
@@ -567,7 +609,10 @@ class Dispatcher:
                 count_attempt=False,
             )
         elif isinstance(error, Forbidden | BadRequest):
-            unreachable = isinstance(error, Forbidden) or "chat not found" in str(error).lower()
+            unreachable = isinstance(error, Forbidden) or (
+                # A copy's "chat not found" may be about the chat it copies from.
+                item.kind != COPY and "chat not found" in str(error).lower()
+            )
             message = type(error).__name__ + ": " + str(error)
             await db.run(self._fail, row_id, item.recipient, message, unreachable)
             self.services.wake_outbox()

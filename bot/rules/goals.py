@@ -8,6 +8,7 @@ least two goals or results reached and/or concrete next steps set; the client's 
 
 from __future__ import annotations
 
+import difflib
 import enum
 import re
 from dataclasses import dataclass
@@ -129,10 +130,54 @@ def next_occurrence(plan: Plan, now: datetime, tz: ZoneInfo) -> datetime:
     raise AssertionError("a plan repeats within two weeks")  # pragma: no cover
 
 
+# Words that answer a question instead of saying what shows the goal is reached: a
+# criterion made of these alone ("kyllä", "ok, valmis", "yes done") measures nothing.
+_FI = (
+    "kyllä joo juu jep jees joopa okei ok oki selvä ja on onnistuu onnistui valmis tehty "
+    "hoidettu hoituu kunnossa saavutettu toteutuu toteutui totta hyvä tavoite tavoitteen "
+    "saavutan teen kaikki ei"
+)
+_SV = "jo javisst visst okej klart klar gjort fixat fixar uppnått uppnår bra sant mål målet nej"
+_EN = (
+    "yes yeah yep yup okay sure done finished complete completed reached achieved fine "
+    "true goal the it is no"
+)
+NOT_CRITERIA = frozenset(f"{_FI} {_SV} {_EN}".split())
+NEAR_COPY = 0.8  # as alike as this (0..1, by characters) and no new number: the goal again
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text as compared here: case, punctuation and spacing left out."""
+    return re.findall(r"\w+", text.casefold())
+
+
+def criterion_problem(goal: str, criterion: str) -> str | None:
+    """Why the criterion shows nothing beyond the goal, or None when it can be checked.
+
+    A criterion says what shows the goal is reached [seed 001: "kiistattomasti"]: a
+    number, a date, something another person can see. Refused: "same", the goal again
+    (another case, punctuation or spacing, only some of its words, or nearly the same
+    letters with no number of its own); "vague", a word or two that answer a question
+    ("kyllä", "ok, done") or a single word with no number."""
+    said, aim = _words(criterion), _words(goal)
+    if not said or all(word in NOT_CRITERIA for word in said):
+        return "vague"
+    if said == aim or set(said) <= set(aim):
+        return "same"
+    numbers = {word for word in said if any(char.isdigit() for char in word)}
+    new_numbers = numbers - set(aim)
+    if not new_numbers:
+        alike = difflib.SequenceMatcher(None, " ".join(said), " ".join(aim)).ratio()
+        if alike >= NEAR_COPY:
+            return "same"
+    if len(said) == 1 and not numbers:
+        return "vague"
+    return None
+
+
 def checkable(goal: str, criterion: str) -> bool:
-    """A criterion says what shows the goal is reached [seed 001: "kiistattomasti"]: not
-    the goal again in other case, nor a word or two."""
-    return criterion.casefold() != goal.casefold() and len(criterion) >= 3
+    """Whether the criterion can show the goal is reached (see `criterion_problem`)."""
+    return criterion_problem(goal, criterion) is None
 
 
 TARGET_CHOICES = ("14", "30", "end", "none")  # in two weeks, a month, the period's end, none

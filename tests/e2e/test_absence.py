@@ -86,7 +86,7 @@ async def test_an_on_time_notice_is_answered_and_reaches_the_coach_within_a_seco
         )
         assert time.monotonic() - began < 1.0
         assert told.text == (
-            "Matti Meikäläinen ei pääse: ti 24.11.2026 klo 10.00. Syy: Olen sairas.\n"
+            "Matti Meikäläinen ei pääse: ti 24.11.2026 klo 10.00. Syy: sairaus.\n"
             "Ilmoitus tuli ajoissa (raja ma 23.11. klo 12.00)."
         )
         [notice] = notices(bot)
@@ -150,13 +150,16 @@ async def test_one_notice_for_two_meetings_and_a_withdrawal(database_url: str) -
             responses = [m.client_response for m in session.exec(select(Meeting))]
         assert responses == [ClientResponse.DECLINED, ClientResponse.DECLINED]
 
-        # The client feels better: the Wednesday notice is withdrawn before the meeting.
+        # The client feels better: the Wednesday notice is withdrawn before the meeting,
+        # with words that cannot be mixed up with the flow's "✖ Peru" (stop).
         again = await client.say("/absent")
         assert again.text == "Olet jo ilmoittanut kaikista tapaamisistasi."
-        choose = await client.press("Peru ilmoitus", message=again)
-        assert choose.text == "Minkä ilmoituksen perut?"
+        assert again.button_texts == ["Tulenkin sittenkin", "✖ Peru"]
+        choose = await client.press("Tulenkin sittenkin", message=again)
+        assert choose.text == "Mihin tapaamiseen pääset sittenkin?"
         done = await client.press("Tulen sittenkin: ke 25.11. klo 10.00", message=choose)
-        assert done.text == "Ilmoitus on peruttu. Valmentajasi tietää, että tulet."
+        assert done.text == "Hyvä. Valmentajasi tietää, että tulet sittenkin."
+        assert done.button_texts == []
         told = await bot.fake.wait_for_message(
             coach_uid, predicate=lambda m: "perui" in (m.text or "")
         )
@@ -189,9 +192,17 @@ async def test_the_cards_i_cant_come_and_plain_words_start_a_notice(database_url
         await client.press("Olen sairas", message=why)
         answer = await client.press("✔ Lähetä")
         assert answer.text is not None and "Ilmoitit ajoissa" in answer.text
-        # Plain words: the reason is understood, the meeting is chosen.
+        assert answer.button_texts == []
+        # The card's answers have done their work: only the calendar file stays.
+        card = await client.edit(card.message_id)
+        assert card.button_texts == ["Lisää kalenteriin"]
+        # Plain words: the reason is understood; today has no meeting, and it says so.
         pick = await client.say("olen kipeä tänään 🤒")
-        assert pick.text == "Mihin tapaamisiin et pääse? Valitse napauttamalla."
+        assert pick.text == (
+            "Sinulla ei ole tapaamista ma 23.11.2026.\n"
+            "Mihin tapaamisiin et pääse? Valitse napauttamalla."
+        )
+        assert pick.button_texts[0].startswith("☐ ke 25.11.")
         await client.press(pick.button_texts[0])
         confirm = await client.press("Seuraava ▶")
         assert confirm.text == "Lähetetäänkö ilmoitus 1 tapaamisesta?\nSyy: Olen sairas"
@@ -292,7 +303,7 @@ async def test_every_steps_buttons_are_stale_once_the_notice_is_restarted_or_lef
         # A first run to the withdrawal list; then a second run through every other step.
         pick = await client.say("/absent")
         steps.append(seen(pick))
-        steps.append(seen(await client.press("Peru ilmoitus", message=pick)))
+        steps.append(seen(await client.press("Tulenkin sittenkin", message=pick)))
         pick = await client.say("/absent")
         steps.append(seen(pick))
         steps.append(seen(await client.press(pick.button_texts[0], message=pick)))
@@ -309,5 +320,84 @@ async def test_every_steps_buttons_are_stale_once_the_notice_is_restarted_or_lef
         await bot.dispatcher.run_once()
         assert sum("ei pääse" in (m.text or "") for m in bot.fake.messages_to(coach_uid)) == 1
         assert not any("perui" in (m.text or "") for m in bot.fake.messages_to(coach_uid))
+    finally:
+        await bot.__aexit__(None, None, None)
+
+
+# --- plain words with a day in them -------------------------------------------------------
+async def test_olen_kipea_huomenna_ticks_tomorrows_meeting(database_url: str) -> None:
+    bot, ids, chats = await setup(database_url, COACHBOT_OUTBOX_INTERVAL=0.2)
+    try:
+        tuesday, _ = book(bot, ids["coach"], ids["client"], TUESDAY_10, WEDNESDAY_10)
+        client = chats["client"]
+        pick = await client.say("olen kipeä huomenna")
+        assert pick.text == "Mihin tapaamisiin et pääse? Valitse napauttamalla."
+        assert pick.button_texts[:2] == [
+            "☑ ti 24.11. klo 10.00 Yksilötapaaminen",
+            "☐ ke 25.11. klo 10.00 Yksilötapaaminen",
+        ]
+        confirm = await client.press("Seuraava ▶", message=pick)
+        assert confirm.text == "Lähetetäänkö ilmoitus 1 tapaamisesta?\nSyy: Olen sairas"
+        await client.press("✔ Lähetä", message=pick)
+        assert [(n.meeting_id, n.reason) for n in notices(bot)] == [(tuesday, "ill")]
+    finally:
+        await bot.__aexit__(None, None, None)
+
+
+async def test_jag_kan_inte_komma_i_morgon_ticks_tomorrows_meeting(database_url: str) -> None:
+    bot, ids, chats = await setup(database_url, COACHBOT_OUTBOX_INTERVAL=0.2)
+    try:
+        sara = bot.add(Role.CLIENT, "Sara S", language="sv", coach=ids["coach"], program="ips")
+        tuesday, _ = book(bot, ids["coach"], sara, TUESDAY_10, WEDNESDAY_10)
+        client = await bot.join(sara)
+        pick = await client.say("Jag kan inte komma i morgon")
+        assert pick.text == "Vilka möten kan du inte komma till? Tryck för att välja."
+        assert [b[:2] for b in pick.button_texts[:2]] == ["☑ ", "☐ "]
+        assert "24.11." in pick.button_texts[0]
+        why = await client.press("Nästa ▶", message=pick)
+        assert why.text == "Varför kan du inte komma?"
+        await client.press("Något annat", message=pick)
+        confirm = await client.say("tandläkare")
+        await client.press("✔ Skicka", message=confirm)
+        assert [(n.meeting_id, n.note) for n in notices(bot)] == [(tuesday, "tandläkare")]
+        told = await bot.fake.wait_for_message(
+            chats["coach"].user.id, predicate=lambda m: "Sara S" in (m.text or "")
+        )
+        # The coach reads the reason about the client, here in the client's own words.
+        assert told.text == (
+            "Sara S ei pääse: ti 24.11.2026 klo 10.00. Syy hänen omin sanoin: tandläkare\n"
+            "Ilmoitus tuli ajoissa (raja ma 23.11. klo 12.00)."
+        )
+    finally:
+        await bot.__aexit__(None, None, None)
+
+
+async def test_i_cant_come_on_monday_ticks_mondays_meeting(database_url: str) -> None:
+    wednesday_9 = datetime(2026, 11, 25, 9, 0, tzinfo=HKI)
+    bot, ids, chats = await setup(database_url, now=wednesday_9, COACHBOT_OUTBOX_INTERVAL=0.2)
+    try:
+        eve = bot.add(Role.CLIENT, "Eve E", language="en", coach=ids["coach"], program="ips")
+        monday = datetime(2026, 11, 30, 10, 0, tzinfo=HKI)
+        _, on_monday = book(bot, ids["coach"], eve, THURSDAY_10, monday)
+        client = await bot.join(eve)
+        pick = await client.say("I can't come on Monday, my kid is sick")
+        assert pick.text == "Which meetings can you not come to? Tap to choose."
+        assert [b[:2] for b in pick.button_texts[:2]] == ["☐ ", "☑ "]
+        confirm = await client.press("Next ▶", message=pick)
+        assert confirm.text == "Send a notice for 1 meeting?\nReason: My child is ill"
+        await client.press("✔ Send", message=pick)
+        assert [(n.meeting_id, n.reason) for n in notices(bot)] == [(on_monday, "child_ill")]
+        told = await bot.fake.wait_for_message(
+            chats["coach"].user.id, predicate=lambda m: "Eve E" in (m.text or "")
+        )
+        assert "Syy: lapsen sairaus." in (told.text or "")
+
+        # A day without a meeting says so, and the picker is there to choose from.
+        pick = await client.say("I can't come on Friday")
+        assert pick.text == (
+            "You have no meeting on Fri 27 Nov 2026.\n"
+            "Which meetings can you not come to? Tap to choose."
+        )
+        assert pick.button_texts[0].startswith("☐ ")
     finally:
         await bot.__aexit__(None, None, None)

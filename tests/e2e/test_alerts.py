@@ -40,7 +40,8 @@ STOP_QUESTION = (
 )
 STOP_ALERT = "Hälytys: Matti Meikäläinen kertoo haluavansa lopettaa palvelun."
 REFUSED = "Tämä painike ei ole enää voimassa."
-CHOOSE_HINT = translator("fi")("Please choose with the buttons above, or /cancel to stop.")
+FI = translator("fi")
+CHOOSE_HINT = FI("Please choose with the buttons above, or /cancel to stop.")
 # Conversation handlers are module objects that outlive each test's Application, so every
 # test gets Telegram users of its own: a conversation left open elsewhere cannot leak in.
 USER_IDS = itertools.count(70_000)
@@ -130,6 +131,12 @@ async def forged_press(bot: Harness, chat: Conversation, data: str) -> CallbackA
 
 async def alert_message(fake: FakeTelegram, uid: int, start: str = "Hälytys") -> BotMessage:
     return await fake.wait_for_message(uid, predicate=lambda m: (m.text or "").startswith(start))
+
+
+def listed(client: str, kind: str, at: str, age: str = "today") -> str:
+    """One line of /alerts: raised on Friday 20.11. at `at`, `age` ago."""
+    return FI("{client}: {kind} ({when}, {age})", client=client, kind=kind,
+              when=f"pe 20.11. klo {at}", age=FI(age))  # fmt: skip
 
 
 async def run_resend_job(bot: Harness) -> None:
@@ -403,18 +410,18 @@ async def test_alerts_lists_only_the_open_alerts_of_ones_own_clients(bot: Harnes
     worker = t.chats["worker"]
     listing = await worker.say("/alerts")
     assert listing.text == (
-        "1 avoin hälytys:\n1. Matti Meikäläinen: haluaa lopettaa palvelun (pe 20.11. klo 14.00)"
+        "1 avoin hälytys:\n1. " + listed("Matti Meikäläinen", "haluaa lopettaa palvelun", "14.00")
     )
     assert listing.buttons == [[("Kuittaa 1", f"al:{mine}:list")]]
     theirs = await t.chats["other_worker"].say("/alerts")
     assert theirs.text == (
-        "1 avoin hälytys:\n1. Liisa Lahtinen: ei tullut, syy ei tiedossa (pe 20.11. klo 15.00)"
+        "1 avoin hälytys:\n1. " + listed("Liisa Lahtinen", "ei tullut, syy ei tiedossa", "15.00")
     )
     everyone = await t.chats["admin"].say("/alerts")
     assert everyone.text == (
         "2 avointa hälytystä:\n"
-        "1. Matti Meikäläinen: haluaa lopettaa palvelun (pe 20.11. klo 14.00)\n"
-        "2. Liisa Lahtinen: ei tullut, syy ei tiedossa (pe 20.11. klo 15.00)"
+        f"1. {listed('Matti Meikäläinen', 'haluaa lopettaa palvelun', '14.00')}\n"
+        f"2. {listed('Liisa Lahtinen', 'ei tullut, syy ei tiedossa', '15.00')}"
     )
     for who in ("client", "coach"):
         refused = await t.chats[who].say("/alerts")

@@ -22,6 +22,7 @@ from bot.goals.digest import DIGEST
 from bot.goals.evaluation import ASK_FEEDBACK, EVALUATE_REMIND, FEEDBACK_NOTE, REPORT
 from bot.goals.progress import WIDTH_PX, height_px
 from bot.goals.texts import TOLD_CLIENT_ADDED, TOLD_CLIENT_ADDED_LATER, TOLD_CLIENT_CLOSED
+from handlers.goals import CRITERION_REFUSALS
 from messages.i18n import translator
 from storage.models import (
     AuditEntry,
@@ -189,10 +190,9 @@ async def test_goals_check_ins_digest_and_progress(bot: Harness) -> None:
     ask = await coach.press(FI("Job search: interviews"), message=ask)
     await coach.say("Harjoittelen työhaastattelua")
     refused = await coach.say("harjoittelen   työhaastattelua")
-    assert refused.text is not None and refused.text.startswith(
-        FI("The criterion must say what shows the goal is reached, e.g. a number "
-           "and a date. Please write it again.")[:25]
-    )  # fmt: skip
+    assert refused.text == FI(CRITERION_REFUSALS["same"])
+    refused = await coach.say("Kyllä.")
+    assert refused.text == FI(CRITERION_REFUSALS["vague"], text="Kyllä.")
     ask = await coach.say("2 harjoitushaastattelua pidetty 15.12. mennessä")
     assert ask.text == FI("By when? Choose, or write a date (e.g. 15.12.2026).")
     wrong = await coach.say("eilen")
@@ -297,6 +297,9 @@ async def test_goals_check_ins_digest_and_progress(bot: Harness) -> None:
     # Late: the reminder's question answered after the next round was due still counts.
     bot.clock.set(datetime(2026, 12, 7, 10, 30, tzinfo=HKI).astimezone(UTC))  # type: ignore[union-attr]
     await client.press("5", message=reminder, expect="edit")
+    # The same question asked earlier (after the round's first answer) has done its work.
+    await bot.fake.wait_until(lambda: q2b.buttons == [])
+    assert reminder.button_texts == [FI("✍ Add a few words")]
     with bot.db.session() as session:
         rounds = session.exec(select(CheckIn).order_by(CheckIn.id)).all()
     assert [r.due_at for r in rounds] == [
@@ -407,6 +410,8 @@ async def test_closing_editing_and_the_check_in_time(bot: Harness) -> None:
     )
     ask = await coach.press("✏ " + FI("Edit the criterion"), message=view)
     assert ask.text == FI("Write the criterion anew: what will show that the goal is reached?")
+    refused = await coach.say("opettelen Työmarkkinatorin.")  # the goal again: not saved
+    assert refused.text == FI(CRITERION_REFUSALS["same"])
     saved = await coach.say("Profiili tehty ja 3 työpaikkaa tallennettu")
     assert saved.text == FI("Saved.")
     view = await coach.reply()
@@ -470,6 +475,7 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
     assert asked.button_texts == [FI("Skip ▶")]
     thanks = await client.say("Sain paljon apua CV:n kanssa")
     assert thanks.text == FI("Thank you for your feedback!")
+    assert asked.buttons == []  # the words are the answer: Skip has done its work
 
     # The coach starts, is interrupted, and continues from the prompt, which keeps its button.
     query = await coach.click(FI("Evaluate the goals"), message=prompt)
@@ -521,8 +527,15 @@ async def test_end_of_period_evaluation_and_feedback(bot: Harness) -> None:
     to_worker = await message_to(bot, worker, head(REPORT))
     assert "Sain paljon apua CV:n kanssa" in (to_worker.text or "")
     await message_to(bot, client, head(REPORT))
-    # The evaluation is final: the prompt's button says so, and nothing is prompted again.
-    again = await coach.press(FI("Evaluate the goals"), message=prompt, expect="message")
+    # The evaluation is final: the prompt loses its button, and the step's Skip is gone
+    # too; an old press says so, and nothing is prompted again.
+    await bot.fake.wait_until(lambda: prompt.buttons == [])
+    assert steps.buttons == []
+    query = await bot.fake.press_button(
+        coach.user_id, prompt.message_id, f"ev:{period_id}:go", strict=False
+    )
+    await coach.answer(query)
+    again = await coach.reply()
     assert again.text == FI("This period is evaluated already; the summary was sent.")
     assert await sweep(bot, datetime(2026, 12, 19, 9, 0, tzinfo=HKI)) == 0
     with bot.db.session() as session:
@@ -770,3 +783,21 @@ async def test_a_goal_added_outside_a_running_period_promises_no_check_in(bot: H
     )
     assert await sweep(bot, datetime(2026, 11, 30, 10, 0, tzinfo=HKI)) == 0  # not started
     assert await sweep(bot, datetime(2026, 12, 7, 10, 0, tzinfo=HKI)) == 1  # its first Monday
+
+
+async def test_an_answered_question_leaves_no_buttons_on_its_other_copy(bot: Harness) -> None:
+    _, chats = team(bot)
+    coach, client = chats["coach"], chats["client"]
+    await add_goal(coach, "Working-life skills", "Opin ajanhallintaa", "Kalenteri käytössä",
+                   "button:No target date", first=True)  # fmt: skip
+    assert await sweep(bot, datetime(2026, 11, 23, 10, 0, tzinfo=HKI)) == 1
+    first = await message_to(bot, client, head(START))
+    assert await sweep(bot, datetime(2026, 11, 24, 10, 0, tzinfo=HKI)) == 1
+    reminder = await message_to(bot, client, head(REMIND))
+    assert reminder.button_texts == first.button_texts == ["1", "2", "3", "4", "5", FI("✓ Done")]
+
+    # Answered on the first: the reminder asks no more, the first shows the answer.
+    answered = await client.press("4", message=first, expect="edit")
+    assert answered.button_texts == [FI("✍ Add a few words")]
+    await bot.fake.wait_until(lambda: reminder.buttons == [])
+    assert "Opin ajanhallintaa" in (reminder.text or "")  # the text stays as it was

@@ -249,5 +249,5 @@ async def test_a_clients_words_reach_the_coach_cleaned(bot: Harness) -> None:
         coach.user.id, predicate=lambda m: "ei pääse" in (m.text or "")
     )
     text = notice.text or ""
-    assert "Jotain muuta: Lapsi sairas\n" in text
+    assert "Syy hänen omin sanoin: Lapsi sairas\n" in text
     assert not any(c in text for c in (RLO, ESC, BEL))

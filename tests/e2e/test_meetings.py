@@ -85,6 +85,7 @@ async def book_single(coach_chat, kind: str = "Yksilötapaaminen", day: str = "2
     assert summary.text is not None and summary.text.startswith("Tarkista ja vahvista:")
     done = await coach_chat.press("✔ Varaa")
     assert done.text == "Tapaaminen varattu. Asiakas saa viestin, jossa hän voi vahvistaa sen."
+    assert done.button_texts == []  # booked: no button stays on the message
 
 
 async def test_coach_books_and_the_client_confirms(bot: Harness) -> None:
@@ -96,7 +97,8 @@ async def test_coach_books_and_the_client_confirms(bot: Harness) -> None:
     )
     assert card.text == (
         "Uusi tapaaminen\nti 24.11.2026 klo 10.00–11.00\nYksilötapaaminen\n"
-        "Valmentaja: Kaisa Koutsi\nPaikka: Kauppakatu 1, Kuopio"
+        "Valmentaja: Kaisa Koutsi\nPaikka: Kauppakatu 1, Kuopio\n"
+        "Jos et pääse, kerro viimeistään ma 23.11. klo 12.00."
     )
     assert card.button_texts == ["Tulen", "En pääse", "Pyydä toista aikaa", "Lisää kalenteriin"]
     [meeting] = all_meetings(bot)
@@ -104,6 +106,8 @@ async def test_coach_books_and_the_client_confirms(bot: Harness) -> None:
 
     thanks = await chats["client"].press("Tulen", message=card)
     assert thanks.text == "Kiitos! Valmentajasi tietää, että tulet."
+    # "Tulen" has done its work; "En pääse" stays, for a change of plans.
+    await bot.fake.wait_until(lambda: card.button_texts == ["En pääse", "Lisää kalenteriin"])
     told = await bot.fake.wait_for_message(
         chats["coach"].user.id, predicate=lambda m: "tulee tapaamiseen" in (m.text or "")
     )
@@ -153,6 +157,7 @@ async def test_client_cannot_come_or_asks_for_another_time(bot: Harness) -> None
     assert ask.text is not None and ask.text.startswith("Mitkä ajat sopisivat sinulle?")
     thanks = await chats["client"].say("Torstaina iltapäivällä 🙂")
     assert thanks.text == "Kiitos! Lähetin viestisi valmentajallesi."
+    await bot.fake.wait_until(lambda: card.button_texts == ["En pääse", "Lisää kalenteriin"])
     told = await bot.fake.wait_for_message(
         coach_uid, predicate=lambda m: "pyytää toista aikaa" in (m.text or "")
     )
@@ -166,6 +171,31 @@ async def test_client_cannot_come_or_asks_for_another_time(bot: Harness) -> None
     await chats["client"].press("✔ Lähetä")
     [meeting] = all_meetings(bot)
     assert meeting.client_response == ClientResponse.DECLINED
+    await bot.fake.wait_until(lambda: card.button_texts == ["Lisää kalenteriin"])
+
+
+async def test_ill_come_on_a_card_after_a_notice_means_i_can_come_after_all(bot: Harness) -> None:
+    _, chats = await team(bot)
+    await book_single(chats["coach"])
+    client, coach_uid = chats["client"], chats["coach"].user.id
+    card = await bot.fake.wait_for_message(
+        client.user.id, predicate=lambda m: (m.text or "").startswith("Uusi tapaaminen")
+    )
+    pick = await client.say("olen kipeä huomenna")
+    await client.press("Seuraava ▶", message=pick, expect="edit")
+    await client.press("✔ Lähetä", message=pick, expect="edit")
+    [meeting] = all_meetings(bot)
+    assert meeting.client_response == ClientResponse.DECLINED
+    # The card still has its answers (the notice came by words): "Tulen" takes it back.
+    back = await client.press("Tulen", message=card, expect="message")
+    assert back.text == "Hyvä. Valmentajasi tietää, että tulet sittenkin."
+    told = await bot.fake.wait_for_message(coach_uid, predicate=lambda m: "perui" in (m.text or ""))
+    assert told.text == (
+        "Matti Meikäläinen perui poissaoloilmoituksen: ti 24.11.2026 klo 10.00. Hän tulee."
+    )
+    [meeting] = all_meetings(bot)
+    assert meeting.client_response == ClientResponse.NONE
+    await bot.fake.wait_until(lambda: card.button_texts == ["En pääse", "Lisää kalenteriin"])
 
 
 async def test_weekly_series_and_cancelling_the_rest(bot: Harness) -> None:
@@ -211,6 +241,7 @@ async def test_weekly_series_and_cancelling_the_rest(bot: Harness) -> None:
     details = await coach.press(friday)
     result = await coach.press("Peru tämä ja sarjan loput", message=details)
     assert result.text == "3 tapaamista peruttu. Asiakas saa tiedon."
+    assert result.button_texts == []
     statuses = [m.status for m in all_meetings(bot)]
     assert statuses == ["scheduled", "cancelled", "cancelled", "cancelled"]
     notice = await bot.fake.wait_for_message(
@@ -251,12 +282,16 @@ async def test_three_party_meeting_reaches_the_caseworker_and_moves(bot: Harness
     times = await coach.press("26")
     done = await coach.press("13.00", message=times)
     assert done.text == "Tapaaminen siirretty. Asiakas saa tiedon."
+    assert done.button_texts == []
     [meeting] = all_meetings(bot)
     assert meeting.starts_at == datetime(2026, 11, 26, 11, 0, tzinfo=UTC) and meeting.sequence == 1
     moved_client = await bot.fake.wait_for_message(
         client_uid, predicate=lambda m: "siirtynyt" in (m.text or "")
     )
     assert "to 26.11.2026 klo 13.00–14.00" in (moved_client.text or "")
+    assert (moved_client.text or "").endswith(
+        "Jos et pääse, kerro viimeistään ke 25.11. klo 12.00."
+    )
     moved_worker = await bot.fake.wait_for_message(
         worker_uid, predicate=lambda m: "flyttats" in (m.text or "")
     )

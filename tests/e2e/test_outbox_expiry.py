@@ -147,7 +147,7 @@ async def test_no_reminder_after_an_absence_notice_and_back_when_it_is_withdrawn
         # Better by Monday afternoon: the Wednesday notice is withdrawn.
         bot.clock.set(hki(23, 15))  # type: ignore[union-attr]
         again = await client.say("/absent")
-        choose = await client.press("Peru ilmoitus", message=again)
+        choose = await client.press("Tulenkin sittenkin", message=again)
         await client.press("Tulen sittenkin: ke 25.11. klo 10.00", message=choose)
         assert [r.status for r in reminder_rows(bot, wednesday)] == ["pending"] * 2
 

@@ -11,6 +11,7 @@ import pytest
 from bot.rules.goals import (
     Plan,
     checkable,
+    criterion_problem,
     digest_due,
     evaluation_due,
     fell,
@@ -153,6 +154,54 @@ def test_a_criterion_is_not_the_goal_again() -> None:
     assert checkable("Haen töitä", "5 hakemusta 15.12. mennessä")
     assert not checkable("Haen töitä", "haen TÖITÄ")
     assert not checkable("Haen töitä", "ok")
+
+
+GOAL = "Löydän työn logistiikasta"
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        "Löydän työn logistiikasta.",  # punctuation
+        "löydän työn LOGISTIIKASTA",  # case
+        "  Löydän   työn\tlogistiikasta !!",  # spacing
+        "Löydän työn, logistiikasta?",
+        "Löydän työn",  # only some of its words
+        "logistiikasta löydän työn",  # the same words in another order
+        "Löydän työt logistiikasta",  # nearly the same letters, nothing to count
+        "Löydän työn logistiikka-alalta",
+    ],
+)
+def test_a_near_copy_of_the_goal_is_refused(criterion: str) -> None:
+    assert criterion_problem(GOAL, criterion) == "same"
+    assert not checkable(GOAL, criterion)
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    ["kyllä", "Kyllä!", "joo", "ok", "OK.", "ja", "yes", "done", "Ok, valmis", "klart", "Työ"],
+)
+def test_a_yes_or_a_bare_word_is_not_a_criterion(criterion: str) -> None:
+    assert criterion_problem(GOAL, criterion) == "vague"
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [
+        "Löydän työn logistiikasta 31.12. mennessä",  # the goal with a date: it can be checked
+        "Työsopimus allekirjoitettu",  # something another person can see
+        "5 hakemusta logistiikkayrityksiin",
+        "3 työhaastattelua",
+        "Trukkikortti suoritettu",
+    ],
+)
+def test_a_criterion_that_measures_is_taken(criterion: str) -> None:
+    assert criterion_problem(GOAL, criterion) is None
+
+
+def test_a_number_of_the_goal_alone_does_not_make_a_copy_measurable() -> None:
+    assert criterion_problem("Lähetän 5 hakemusta", "lähetän 5 hakemusta.") == "same"
+    assert criterion_problem("Lähetän hakemuksia", "Lähetän 5 hakemusta") is None
 
 
 def test_typed_text_is_kept_on_one_line_and_within_its_limit() -> None:
