@@ -157,20 +157,14 @@ def _unbutton_copies(
 ) -> None:
     """Acknowledged: no copy goes out any more, and none sent keeps its button."""
     outbox.cancel(session, object_ref=_ref(alert), kind="alert")
-    for recipient, message_id in rows.sent_copies(session, _ref(alert), "alert"):
-        if (recipient, message_id) == pressed:
-            continue
-        outbox.schedule(
-            session,
-            recipient_id=recipient,
-            kind="unbutton",
-            message="",
-            params={"message_id": message_id},
-            key=f"alert:{alert.id}:unbutton:{recipient}:{message_id}",
-            due_at=now,
-            priority=Priority.NOTICE,
-            object_ref=_ref(alert),
-        )
+    outbox.unbutton(
+        session,
+        rows.sent_copies(session, _ref(alert), "alert"),
+        key=f"alert:{alert.id}",
+        now=now,
+        pressed=pressed,
+        object_ref=_ref(alert),
+    )
 
 
 @dataclass(frozen=True)

@@ -49,31 +49,6 @@ def ref(goal_id: int | None) -> str:
     return f"goal:{goal_id}"
 
 
-def _unbutton(
-    session: Session,
-    copies: list[tuple[int, int]],
-    key: str,
-    now: datetime,
-    *,
-    pressed: tuple[int | None, int | None] = (None, None),
-) -> None:
-    """A final step is done: the messages that asked for it (but `pressed`, the one the
-    handler redraws) lose their buttons, through the outbox (`key`: per step, and per
-    message)."""
-    for recipient, message_id in copies:
-        if (recipient, message_id) == pressed:
-            continue
-        outbox.schedule(
-            session,
-            recipient_id=recipient,
-            kind="unbutton",
-            message="",
-            params={"message_id": message_id},
-            key=f"{key}:unbutton:{recipient}:{message_id}",
-            due_at=now,
-        )
-
-
 # --- goals -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class NewGoal:
@@ -245,11 +220,11 @@ def answer_checkin(
         return None
     checkin = goals.round_for(session, client, checkin_id)
     assert checkin is not None
-    _unbutton(
+    outbox.unbutton(
         session,
         checkins.question_copies(session, checkin_id, goal_id),
-        f"checkin:{checkin_id}:{goal_id}",
-        now,
+        key=f"checkin:{checkin_id}:{goal_id}",
+        now=now,
         pressed=(client.id, shown),
     )
     return Answered(saved.goal, score, done, checkins.next_question(session, checkin))
@@ -293,7 +268,9 @@ def finish_evaluation(
         session, "period.evaluate", actor_id=coach.id, subject_id=period_id, at=now,
         detail=f"{found.reached}/{len(found.goals)}",
     )  # fmt: skip
-    _unbutton(session, review.prompt_copies(session, period_id), f"goal-eval:{period_id}", now)
+    outbox.unbutton(
+        session, review.prompt_copies(session, period_id), key=f"goal-eval:{period_id}", now=now
+    )
     report = review.report_params(session, found.period, row)
     # The warning is for the caseworker (and the coach), not a reproach to the client.
     for recipient, params in (

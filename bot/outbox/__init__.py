@@ -12,6 +12,50 @@ never expire. Features never import `storage.outbox` itself (an import-linter co
 the claim protocol there is the dispatcher's.
 """
 
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from storage.models import Priority
 from storage.outbox import ChangeResult, cancel, move, open_rows, queued, schedule, sent_any
 
-__all__ = ["ChangeResult", "cancel", "move", "open_rows", "queued", "schedule", "sent_any"]
+__all__ = [
+    "ChangeResult",
+    "cancel",
+    "move",
+    "open_rows",
+    "queued",
+    "schedule",
+    "sent_any",
+    "unbutton",
+]
+
+
+def unbutton(
+    session: Session,
+    copies: Iterable[tuple[int, int]],
+    *,
+    key: str,
+    now: datetime,
+    pressed: tuple[int | None, int | None] = (None, None),
+    object_ref: str | None = None,
+) -> None:
+    """A final step is done: the messages already sent that asked for it (recipient,
+    Telegram message id) lose their buttons, durably, as "unbutton" rows the dispatcher
+    sends as an edit; `pressed` is the one the handler redraws itself. `key` names the
+    step; each message gets its own row."""
+    for recipient, message_id in copies:
+        if (recipient, message_id) == pressed:
+            continue
+        schedule(
+            session,
+            recipient_id=recipient,
+            kind="unbutton",
+            message="",
+            params={"message_id": message_id},
+            key=f"{key}:unbutton:{recipient}:{message_id}",
+            due_at=now,
+            priority=Priority.NOTICE,
+            object_ref=object_ref,
+        )
