@@ -25,6 +25,7 @@ from storage.models import (
     Priority,
     Role,
 )
+from tests.storage.test_outbox import _schedule  # one way to add a test row
 
 HKI = ZoneInfo("Europe/Helsinki")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -35,15 +36,6 @@ def _person(db: Database, role: Role = Role.COACH, coach: int | None = None) -> 
     def add(session):  # type: ignore[no-untyped-def]
         person = people.add_person(session, role=role, name="K", language="fi", coach_id=coach)
         return person.id
-
-    return db.call(add)
-
-
-def _schedule(db: Database, pid: int, key: str, due: datetime, **kw: object) -> int:
-    def add(session):  # type: ignore[no-untyped-def]
-        return outbox.schedule(
-            session, recipient_id=pid, kind="test", message="Hello", key=key, due_at=due, **kw
-        ).id
 
     return db.call(add)
 
