@@ -190,6 +190,111 @@ def people_list(
         )
 
 
+def _people_action(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run one of bot.people's actions in one transaction, now; a broken rule is an error."""
+    from storage.models import utcnow
+    from storage.people import PeopleError
+
+    db = _database(_settings())
+    try:
+        return db.call(fn, *args, now=utcnow(), **kwargs)
+    except PeopleError as error:
+        _fail(str(error))
+    finally:
+        db.dispose()
+
+
+def _told(count: int) -> str:
+    return f"{count} messages queued: the running bot sends them." if count else "Nobody told."
+
+
+@people_app.command("edit")
+def people_edit(
+    person_id: Annotated[int, typer.Argument(help="The person's id (see `people list`).")],
+    name: Annotated[str | None, typer.Option(help="A new display name.")] = None,
+    language: Annotated[str | None, typer.Option(help="fi, sv or en.")] = None,
+    coach: Annotated[
+        int | None,
+        typer.Option(
+            help="A client's new coach (an active coach's id). The client's history stays; "
+            "their coming meetings move to the new coach; the client and both coaches are told."
+        ),
+    ] = None,
+    caseworker: Annotated[
+        int | None,
+        typer.Option(
+            help="A client's new caseworker (an active caseworker's id); the new one is told."
+        ),
+    ] = None,
+) -> None:
+    """Change a person's name or language, or a client's coach or caseworker."""
+    from bot.people import actions
+
+    if name is None and language is None and coach is None and caseworker is None:
+        _fail("nothing to change: give --name, --language, --coach or --caseworker")
+    outcome = _people_action(
+        actions.edit,
+        person_id,
+        name=name,
+        language=language,
+        coach_id=coach,
+        caseworker_id=caseworker,
+    )
+    if not outcome.changed:
+        typer.echo(f"Nothing changed for {outcome.role} {person_id}: the values were the same.")
+        return
+    typer.echo(f"Changed {outcome.role} {person_id}: {', '.join(outcome.changed)}.")
+    if "coach" in outcome.changed:
+        typer.echo(f"Coming meetings moved to the new coach: {outcome.meetings_moved}.")
+    typer.echo(_told(outcome.told))
+
+
+@people_app.command("deactivate")
+def people_deactivate(
+    person_id: Annotated[int, typer.Argument(help="The person's id (see `people list`).")],
+    to: Annotated[
+        int | None,
+        typer.Option(
+            "--to",
+            help="For a coach or caseworker with active clients: who takes them over (an "
+            "active person of the same role). A coach's clients' coming meetings move too, "
+            "and each client is told who their new coach is.",
+        ),
+    ] = None,
+) -> None:
+    """Take a person out of the service: they get no messages and the bot treats them as
+    a stranger. A client's coming meetings are cancelled and their coach is told. History
+    stays; `people reactivate` brings them back."""
+    from bot.people import actions
+
+    outcome = _people_action(actions.deactivate, person_id, successor_id=to)
+    typer.echo(f"Deactivated {outcome.role} {person_id}.")
+    if outcome.clients_moved:
+        typer.echo(f"Clients moved to {to}: {outcome.clients_moved}.")
+        if outcome.role == Role.COACH.value:
+            typer.echo(f"Coming meetings moved to {to}: {outcome.meetings_moved}.")
+    if outcome.role == Role.CLIENT.value:
+        typer.echo(f"Coming meetings cancelled: {outcome.meetings_cancelled}.")
+    typer.echo(_told(outcome.told))
+
+
+@people_app.command("reactivate")
+def people_reactivate(
+    person_id: Annotated[int, typer.Argument(help="The person's id (see `people list`).")],
+) -> None:
+    """Bring a deactivated person back, with the same Telegram link (no new invite).
+    Messages cancelled while they were inactive stay cancelled."""
+    from bot.people import actions
+
+    outcome = _people_action(actions.reactivate, person_id)
+    typer.echo(f"Reactivated {outcome.role} {person_id}.")
+    for role in outcome.missing:
+        typer.echo(
+            f"Note: the client has no active {role}; "
+            f"give one with `coachbot people edit {person_id} --{role} ID`."
+        )
+
+
 def bot_username(settings: Settings) -> str:
     """COACHBOT_BOT_USERNAME, or ask Telegram's getMe with the token."""
     if settings.bot_username:

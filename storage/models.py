@@ -98,6 +98,30 @@ class ServicePeriod(SQLModel, table=True):
     status: str = Field(default=PeriodStatus.ACTIVE.value, max_length=16)
     ended_on: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # The coaching agreement's own cap, at most the program's [002 §3.2]; None: the program's.
+    hour_cap: float | None = None
+    # Hours the caseworker granted on top of the cap, at the coach's request.
+    extra_hours: float = Field(default=0.0)
+    # The suspension in force or last agreed [002 §3.4.3], and the days all suspensions
+    # moved the end by (the window limits move with them when the program says so).
+    suspended_from: date | None = None
+    suspended_until: date | None = None
+    suspended_days: int = Field(default=0)
+    extensions: int = Field(default=0)
+    # How it ended (bot.rules.periods.EndReason), who ended it and why, for the final report.
+    end_reason: str | None = Field(default=None, max_length=24)
+    end_note: str | None = Field(default=None, max_length=300)
+    ended_by: int | None = Field(default=None, foreign_key="person.id")
+    # The no-show procedure [002 §3.4.3]: more time given until a date, or a three-party
+    # meeting called to decide on ending; nothing else is booked until it is held.
+    procedure: str | None = Field(default=None, max_length=16)
+    procedure_until: date | None = None
+    procedure_meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    # The employment the period led to: job-retention follows only a job-search that did
+    # [002 §3.1 b]; the on-the-job bonus needs ≥ 3 months, ≥ 18 h/week, open market [000].
+    job_start: date | None = None
+    job_hours_week: float | None = None
+    job_open_market: bool | None = None
 
 
 class Invite(SQLModel, table=True):
@@ -438,6 +462,43 @@ class PeriodReview(SQLModel, table=True):
     prompted_end: date | None = None
 
 
+class PeriodRequest(SQLModel, table=True):
+    """The coach asks, the caseworker decides [002 §3.4]: a longer period or more hours."""
+
+    __tablename__ = "period_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="service_period.id", index=True)
+    kind: str = Field(max_length=16)  # extension | hours
+    until: date | None = None  # extension: the new end asked for
+    hours: float | None = None  # hours: how many more
+    note: str | None = Field(default=None, max_length=300)
+    requested_by: int = Field(foreign_key="person.id")
+    requested_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="pending", max_length=16)  # pending | approved | declined
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+
+
+class InterimEvaluation(SQLModel, table=True):
+    """The interim evaluation, at the latest after 21 coaching hours [002 §3.1 a]: the
+    coach's view and proposal, and the caseworker's decision."""
+
+    __tablename__ = "interim_evaluation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="service_period.id", unique=True)
+    hours_at: float
+    progress: str = Field(max_length=1000)
+    proposal: str = Field(max_length=16)  # continue | end
+    reason: str = Field(max_length=1000)
+    written_by: int = Field(foreign_key="person.id")
+    written_at: datetime = Field(default_factory=utcnow)
+    decision: str | None = Field(default=None, max_length=16)  # continue | end
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
+
+
 __all__ = [
     "AbsenceNotice",
     "AbsenceReason",
@@ -453,12 +514,14 @@ __all__ = [
     "Goal",
     "InboxStatus",
     "InboxUpdate",
+    "InterimEvaluation",
     "Invite",
     "Meeting",
     "MeetingKind",
     "MeetingStatus",
     "OutboxMessage",
     "OutboxStatus",
+    "PeriodRequest",
     "PeriodReview",
     "PeriodStatus",
     "Person",

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage import audit
-from storage.models import PeriodStatus, Person, Program, Role, ServicePeriod
+from storage.models import (
+    Alert,
+    AuditEntry,
+    Meeting,
+    MeetingStatus,
+    PeriodStatus,
+    Person,
+    Program,
+    Role,
+    ServicePeriod,
+    utcnow,
+)
 
 NAME_MAX = 120
 
@@ -37,6 +49,16 @@ def _require_role(session: Session, person_id: int | None, role: Role, what: str
         raise PeopleError(f"{what} {person_id} is not an active {role.value}")
 
 
+def clean_name(name: str) -> str:
+    """One space between words; refused when empty or too long."""
+    name = " ".join(name.split())
+    if not name:
+        raise PeopleError("a name is needed")
+    if len(name) > NAME_MAX:
+        raise PeopleError(f"the name is longer than {NAME_MAX} characters")
+    return name
+
+
 def add_person(
     session: Session,
     *,
@@ -47,11 +69,7 @@ def add_person(
     caseworker_id: int | None = None,
     actor_id: int | None = None,
 ) -> Person:
-    name = " ".join(name.split())
-    if not name:
-        raise PeopleError("a name is needed")
-    if len(name) > NAME_MAX:
-        raise PeopleError(f"the name is longer than {NAME_MAX} characters")
+    name = clean_name(name)
     if role is not Role.CLIENT and (coach_id or caseworker_id):
         raise PeopleError("only a client has a coach and a caseworker")
     _require_role(session, coach_id, Role.COACH, "coach")
@@ -187,3 +205,103 @@ def contacts_of(session: Session, client: Person) -> tuple[Person | None, Person
     coach = session.get(Person, client.coach_id) if client.coach_id else None
     caseworker = session.get(Person, client.caseworker_id) if client.caseworker_id else None
     return coach, caseworker
+
+
+# --- people management: edit, deactivate, reactivate (their rules are in bot.people) ---
+
+
+def person(session: Session, person_id: int) -> Person:
+    """The person, active or not; PeopleError when there is no such id."""
+    found = session.get(Person, person_id)
+    if found is None:
+        raise PeopleError(f"no person {person_id}")
+    return found
+
+
+def active_of_role(session: Session, person_id: int, role: Role, what: str) -> Person:
+    """An active person of this role (a new coach, caseworker or successor), else PeopleError."""
+    _require_role(session, person_id, role, what)
+    return person(session, person_id)
+
+
+def active_clients(session: Session, worker: Person) -> list[Person]:
+    """A coach's or caseworker's active clients, by name: the work that must go to someone."""
+    if worker.role == Role.COACH.value:
+        link = Person.coach_id
+    elif worker.role == Role.CASEWORKER.value:
+        link = Person.caseworker_id
+    else:
+        return []
+    return list(
+        session.exec(
+            select(Person)
+            .where(link == worker.id, Person.role == Role.CLIENT.value, col(Person.active))
+            .order_by(col(Person.display_name), col(Person.id))
+        )
+    )
+
+
+def future_meetings(
+    session: Session, client_id: int, now: datetime, *, coach_id: int | None = None
+) -> list[Meeting]:
+    """The client's scheduled meetings that have not started (only `coach_id`'s if given);
+    a meeting under way or past stays as it was: it is history."""
+    query = select(Meeting).where(
+        Meeting.client_id == client_id,
+        Meeting.status == MeetingStatus.SCHEDULED.value,
+        col(Meeting.starts_at) > now,
+    )
+    if coach_id is not None:
+        query = query.where(Meeting.coach_id == coach_id)
+    return list(session.exec(query.order_by(col(Meeting.starts_at), col(Meeting.id))))
+
+
+def move_meetings(session: Session, meetings: list[Meeting], coach_id: int) -> None:
+    """The meetings are the new coach's now: their agenda, attendance and answers follow."""
+    for meeting in meetings:
+        meeting.coach_id = coach_id
+        meeting.updated_at = utcnow()
+        session.add(meeting)
+        audit.record(session, "meeting.coach", subject_id=meeting.id, detail=str(coach_id))
+    session.flush()
+
+
+def hand_over_alerts(
+    session: Session,
+    client_ids: list[int],
+    *,
+    coach_id: int | None = None,
+    caseworker_id: int | None = None,
+) -> int:
+    """The clients' unacknowledged alerts go to their new coach or caseworker, who can
+    acknowledge them (the admins still see every open alert). Returns the count."""
+    if not client_ids or (coach_id is None and caseworker_id is None):
+        return 0
+    values = {"coach_id": coach_id} if coach_id is not None else {"caseworker_id": caseworker_id}
+    result = session.execute(
+        update(Alert)
+        .where(col(Alert.client_id).in_(client_ids), col(Alert.acknowledged_at).is_(None))
+        .values(**values)
+    )
+    return int(result.rowcount or 0)
+
+
+def set_active(session: Session, target: Person, active: bool) -> None:
+    """A deactivated person is a stranger to the bot (by_telegram_id) and gets nothing
+    (the outbox dispatcher cancels what is queued for them); the row and its history stay,
+    and so does the Telegram link, so reactivating needs no new invite."""
+    target.active = active
+    session.add(target)
+    session.flush()
+
+
+def changes_so_far(session: Session, action: str, subject_id: int) -> int:
+    """How many times this change was made to this person: a deterministic part of the
+    outbox keys of the next one (a coach changed A → B → A → B tells twice)."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == action, AuditEntry.subject_id == subject_id)
+        ).one()
+    )

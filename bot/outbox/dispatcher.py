@@ -18,6 +18,10 @@ Expiry: the claim never takes a row past its `expires_at`, and the last check be
 wire drops a row that expired since (storage.outbox): a meeting's reminder held through a
 restart or a long outage is not sent after the meeting has started.
 
+Inactive recipients: a row whose recipient has been deactivated (bot.people) is cancelled
+at its claim, in the claim's own transaction, with `last_error = "recipient inactive"`: a
+deactivated person gets nothing, whatever was queued for them.
+
 Leases: a claim holds its rows for `lease`. While a pass holds rows (claimed and waiting
 for a chat's turn or behind a 429 pause, or on the wire), it renews their lease every
 third of it, so another process's `reclaim_expired` takes only a dead dispatcher's rows.
@@ -61,6 +65,9 @@ from storage.models import OutboxMessage, OutboxStatus, Person, Priority, Role
 
 log = logging.getLogger("coachbot.outbox")
 NOT_JOINED_RETRY = timedelta(hours=1)
+# last_error of a row cancelled because its recipient was deactivated (bot.people): a
+# deactivated person gets nothing, whatever was queued for them before or after.
+RECIPIENT_INACTIVE = "recipient inactive"
 
 UNREACHABLE_MESSAGE = N_(
     "{name} cannot receive my messages: they have blocked me or closed their Telegram "
@@ -87,6 +94,7 @@ class Recipient:
     name: str
     role: str
     coach_id: int | None
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,7 @@ _CLAIMED = (
         _PERSON.c.display_name,
         _PERSON.c.role,
         _PERSON.c.coach_id,
+        _PERSON.c.active,
     )
     .join(_PERSON, _PERSON.c.id == _OUTBOX.c.recipient_id)
     .where(
@@ -139,19 +148,42 @@ _CLAIMED = (
     )
     .order_by(_OUTBOX.c.priority, _OUTBOX.c.due_at, _OUTBOX.c.id)
 )
+# This worker's claimed rows whose recipient is inactive: cancelled, never started.
+_CANCEL_INACTIVE = (
+    _OUTBOX.update()
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.claimed_by == bindparam("worker"),
+        _OUTBOX.c.status == OutboxStatus.CLAIMED.value,
+    )
+    .values(
+        status=OutboxStatus.CANCELLED.value,
+        last_error=RECIPIENT_INACTIVE,
+        claimed_by=None,
+        lease_until=None,
+    )
+)
 
 
 def _claim(
     session: Session, worker: str, now: datetime, limit: int, lease: timedelta
 ) -> list[Claimed]:
+    """Claim due rows and read them with their recipients. A row for a deactivated person
+    is cancelled in the same transaction (it was this worker's claim, so no other
+    dispatcher holds it) and never reaches the wire."""
     ids = outbox.claim_ids(session, worker=worker, now=now, limit=limit, lease=lease)
     if not ids:
         return []
     rows = session.connection().execute(_CLAIMED, {"ids": ids, "worker": worker})
-    return [
+    claimed = [
         Claimed(row_id, message, params, buttons, quiet, attempts, Recipient(*person), kind)
         for row_id, message, params, buttons, quiet, attempts, kind, *person in rows
     ]
+    inactive = [item.row_id for item in claimed if not item.recipient.active]
+    if inactive:
+        session.connection().execute(_CANCEL_INACTIVE, {"ids": inactive, "worker": worker})
+        claimed = [item for item in claimed if item.recipient.active]
+    return claimed
 
 
 def _mark_unreachable(session: Session, recipient: Recipient, now: datetime) -> None:

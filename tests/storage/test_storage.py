@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,11 +19,14 @@ from storage.models import (
     AuditEntry,
     ConversationState,
     InboxUpdate,
+    InterimEvaluation,
     Invite,
     MeetingKind,
+    PeriodRequest,
     Person,
     Program,
     Role,
+    ServicePeriod,
 )
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -85,10 +89,43 @@ def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: 
         goals.review_of(session, period.id).feedback_score = 4
         session.add(InboxUpdate(update_id=1, lane=5, payload={"update_id": 1}))
         session.add(ConversationState(user_id=5, states={"absence": 1}, data=b"x"))
+        return period.id
+
+    def _contract_rows(session, period_id):  # type: ignore[no-untyped-def]
+        period = session.get(ServicePeriod, period_id)
+        period.hour_cap, period.procedure, period.job_start = 30.0, "three_party", NOW.date()
+        coach_id = session.exec(select(Person.id).where(Person.role == "coach")).one()
+        session.add(
+            PeriodRequest(period_id=period_id, kind="hours", hours=5, requested_by=coach_id)
+        )
+        session.add(
+            InterimEvaluation(
+                period_id=period_id, hours_at=20, progress="p", proposal="continue", reason="r",
+                written_by=coach_id,
+            )
+        )  # fmt: skip
+        job_search = session.get(Program, "job-search")
+        assert job_search.rules["suspension_max"] == "P1M"
 
     database = Database(empty_database_url)
-    database.call(fill)
+    period_id = database.call(fill)
+    database.call(_contract_rows, period_id)
     database.dispose()
+    downgrade(empty_database_url, "-1")  # 0008: the period's contract columns and two tables
+    tables = _tables(empty_database_url)
+    assert not {"period_request", "interim_evaluation"} & tables
+    engine = Database(empty_database_url).engine
+    try:
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("service_period")}
+        assert "hour_cap" not in columns and "procedure" not in columns
+        with engine.connect() as connection:
+            rules = connection.execute(
+                sa.text("SELECT rules FROM program WHERE key = 'job-search'")
+            ).scalar_one()
+        rules = json.loads(rules) if isinstance(rules, str) else rules
+        assert "suspension_max" not in rules and rules["billing"] == "hourly"
+    finally:
+        engine.dispose()
     downgrade(empty_database_url, "-1")  # 0007: the outbox's expiry column, not a table
     engine = Database(empty_database_url).engine
     try:

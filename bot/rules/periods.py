@@ -1,0 +1,553 @@
+"""The service period as the contract: a program's rules, read from its preset row, and
+what they allow. Pure: plain values in, plain values out (no database, no clock).
+
+A program is data, not code (DOMAIN.md, "The services the bot must support"): every
+field of a preset row is parsed here into one `Contract`, and an unknown field is an
+error, so a preset never carries a rule nobody reads (tests/rules/test_contract_fields.py
+fails when a Contract field is read by no code outside this module).
+
+The sources: [002 §3.1–3.2] job-search (35 h, interim evaluation after at most 21 h,
+6 months + at most 2) and job-retention (21 h, only after job-search led to a job);
+[002 §3.4.3] suspension for a month, ending by interruption or at the time limit;
+[001] job coaching 2 weeks – 4 months, at most two consecutive periods, at most 8
+months in any 12; [002 §2] work activity in 4- or 6-hour days between 08 and 17, 2–5
+days a week, evaluated at least yearly; [000] on-the-job coaching billed by the month.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from bot.rules.calendar import is_working_day, previous_working_day
+
+# Warn the coach when the booked and used hours reach this share of the cap [002 §3.2:
+# "warn before they are reached"].
+WARN_SHARE = 0.8
+# Remind the coach of the interim evaluation this many coaching hours before it is due
+# (at 18 h for job-search's 21 h) [002 §3.1 a].
+INTERIM_NOTICE_HOURS = 3.0
+# Reminders before a period's end: two weeks, and two working days [DOMAIN "Time limits"].
+END_NOTICE_DAYS = 14
+END_NOTICE_WORKING_DAYS = 2
+# A second period is "consecutive" when it starts at the latest this many days after the
+# first ended [001: "enintään kaksi peräkkäistä jaksoa"].
+CONSECUTIVE_GAP_DAYS = 1
+
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+
+
+def duration(text: str | None) -> relativedelta | None:
+    """An ISO 8601 period of the presets ("P6M", "P2W", "P1Y"); None stays None."""
+    if text is None:
+        return None
+    found = _DURATION.match(text)
+    if not found or not any(found.groups()):
+        raise ValueError(f"not a duration: {text!r}")
+    years, months, weeks, days = (int(g) if g else 0 for g in found.groups())
+    return relativedelta(years=years, months=months, days=7 * weeks + days)
+
+
+class EndReason(enum.StrEnum):
+    """How a period ended [002 §3.4.3]: the final report gives it, with the background."""
+
+    GOAL_REACHED = "goal_reached"
+    TIME_LIMIT = "time_limit"
+    CLIENT = "client"  # interrupted by the client
+    PROVIDER = "provider"  # interrupted on the provider's initiative
+    PURCHASER = "purchaser"  # interrupted by the purchaser (the caseworker)
+    NO_SHOW = "no_show"  # the client did not come to the three-party meeting
+
+
+INTERRUPTIONS = frozenset({EndReason.CLIENT, EndReason.PROVIDER, EndReason.PURCHASER})
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Every rule of one program, as the code reads it."""
+
+    key: str
+    source: str
+    min_length: relativedelta | None
+    max_length: relativedelta | None
+    max_extension: relativedelta | None
+    hour_cap: float | None
+    interim_evaluation_hours: float | None
+    no_show_alert_threshold: int
+    billing: str
+    monthly_fee_eur: float | None = None
+    partial_work_ability_extra_eur: float | None = None
+    employment_bonus_eur: float | None = None
+    min_weekly_work_hours: float | None = None
+    max_consecutive_periods: int | None = None
+    max_months_in_12: int | None = None
+    meetings_per_week: tuple[int, int] | None = None
+    face_to_face: bool = False
+    min_goals_reached: int | None = None
+    requires_program: str | None = None
+    day_hours: tuple[int, ...] | None = None
+    day_window: tuple[time, time] | None = None
+    days_per_week: tuple[int, int] | None = None
+    work_allowance_eur: Mapping[str, float] | None = None
+    leave_days_per_month: int | None = None
+    leave_min_attendance_days: int | None = None
+    evaluation_interval: relativedelta | None = None
+    log_employer_contacts: bool = False
+    suspension_max: relativedelta | None = None
+    suspension_moves_end: bool = False
+    unknown: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def open_ended(self) -> bool:
+        return self.max_length is None
+
+
+# The preset row's own columns; `rules` holds the rest.
+COLUMNS = (
+    "key",
+    "source",
+    "min_length",
+    "max_length",
+    "max_extension",
+    "hour_cap",
+    "interim_evaluation_hours",
+    "no_show_alert_threshold",
+)
+
+
+def _pair(value: Sequence[Any] | None) -> tuple[int, int] | None:
+    return None if value is None else (int(value[0]), int(value[1]))
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+_RULES: dict[str, Any] = {
+    "billing": str,
+    "monthly_fee_eur": float,
+    "partial_work_ability_extra_eur": float,
+    "employment_bonus_eur": float,
+    "min_weekly_work_hours": float,
+    "max_consecutive_periods": int,
+    "max_months_in_12": int,
+    "meetings_per_week": _pair,
+    "face_to_face": bool,
+    "min_goals_reached": int,
+    "requires_program": str,
+    "day_hours": lambda v: tuple(int(h) for h in v),
+    "day_window": lambda v: (_clock(v[0]), _clock(v[1])),
+    "days_per_week": _pair,
+    "work_allowance_eur": lambda v: {str(k): float(r) for k, r in v.items()},
+    "leave_days_per_month": int,
+    "leave_min_attendance_days": int,
+    "evaluation_interval": duration,
+    "log_employer_contacts": bool,
+    "suspension_max": duration,
+    "suspension_moves_end": bool,
+}
+
+
+def contract(row: Mapping[str, Any], *, strict: bool = True) -> Contract:
+    """A program preset row (its columns and its `rules` mapping) as a Contract.
+
+    `strict`: an unknown rules key raises, so a preset never holds a rule no code reads;
+    a running bot reads leniently and keeps the unknown names (`Contract.unknown`)."""
+    rules = dict(row.get("rules") or {})
+    unknown = tuple(sorted(set(rules) - set(_RULES)))
+    if unknown and strict:
+        raise ValueError(f"program {row['key']!r} has rules no code reads: {unknown}")
+    values = {name: _RULES[name](value) for name, value in rules.items() if name in _RULES}
+    values.setdefault("billing", "contract")
+    return Contract(
+        key=str(row["key"]),
+        source=str(row["source"]),
+        min_length=duration(row.get("min_length")),
+        max_length=duration(row.get("max_length")),
+        max_extension=duration(row.get("max_extension")),
+        hour_cap=row.get("hour_cap"),
+        interim_evaluation_hours=row.get("interim_evaluation_hours"),
+        no_show_alert_threshold=int(row.get("no_show_alert_threshold") or 2),
+        unknown=unknown,
+        **values,
+    )
+
+
+# --- length, extension, suspension --------------------------------------------------------
+
+
+def default_end(terms: Contract, start: date) -> date | None:
+    """The last day of a period started on `start` ("within 6 months of the start"):
+    start + the program's maximum length - 1 day; None when open-ended (IPS [003])."""
+    if terms.max_length is None:
+        return None
+    return start + terms.max_length - timedelta(days=1)
+
+
+def latest_end(terms: Contract, start: date, suspended_days: int = 0) -> date | None:
+    """The last day the period can reach by extension: the maximum length plus the
+    program's extension [002 §3.2: "enintään 2 kuukaudella"], moved by the days of
+    suspension when the program moves the end with them."""
+    end = default_end(terms, start)
+    if end is None:
+        return None
+    if terms.max_extension is not None:
+        end = start + terms.max_length + terms.max_extension - timedelta(days=1)  # type: ignore[operator]
+    if terms.suspension_moves_end:
+        end += timedelta(days=suspended_days)
+    return end
+
+
+class Problem(enum.StrEnum):
+    """Why a period, extension, suspension or booking is refused (texts in the feature)."""
+
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    END_BEFORE_START = "end_before_start"
+    NOT_LATER = "not_later"
+    NO_EXTENSION = "no_extension"
+    BEYOND_EXTENSION = "beyond_extension"
+    CONSECUTIVE = "consecutive"
+    MONTHS_IN_12 = "months_in_12"
+    NEEDS_EMPLOYMENT = "needs_employment"
+    OVERLAPS = "overlaps"
+    NO_SUSPENSION = "no_suspension"
+    SUSPENSION_TOO_LONG = "suspension_too_long"
+    OVER_CAP = "over_cap"
+    PROCEDURE = "procedure"
+    DAY_LENGTH = "day_length"
+    DAY_WINDOW = "day_window"
+    NOT_WEEKDAY = "not_weekday"
+    DAYS_PER_WEEK = "days_per_week"
+
+
+def length_problem(terms: Contract, start: date, end: date | None) -> Problem | None:
+    """Whether a period from `start` to `end` (inclusive) fits the program's length:
+    [001] 2 weeks – 4 months; [002] within 6 months (the extension comes later)."""
+    if end is None:
+        return Problem.TOO_LONG if terms.max_length is not None else None
+    if end < start:
+        return Problem.END_BEFORE_START
+    if terms.min_length is not None and end < start + terms.min_length - timedelta(days=1):
+        return Problem.TOO_SHORT
+    limit = default_end(terms, start)
+    if limit is not None and end > limit:
+        return Problem.TOO_LONG
+    return None
+
+
+def extension_problem(
+    terms: Contract, start: date, end: date | None, new_end: date, suspended_days: int = 0
+) -> Problem | None:
+    """Whether the period may be extended to `new_end`. A program with an extension may
+    reach `latest_end`; one without may still lengthen up to its maximum length ([001]:
+    a 2-week start may grow to 4 months); an open-ended one has nothing to extend."""
+    if end is None:
+        return Problem.NO_EXTENSION
+    if new_end <= end:
+        return Problem.NOT_LATER
+    limit = latest_end(terms, start, suspended_days)
+    if limit is None:
+        return Problem.NO_EXTENSION
+    if new_end > limit:
+        return Problem.BEYOND_EXTENSION
+    return None
+
+
+def suspension_problem(terms: Contract, first: date, last: date) -> Problem | None:
+    """A temporary suspension is for one month at most [002 §3.4.3]; a program whose
+    contract names no suspension has none."""
+    if terms.suspension_max is None:
+        return Problem.NO_SUSPENSION
+    if last < first:
+        return Problem.END_BEFORE_START
+    if last > first + terms.suspension_max - timedelta(days=1):
+        return Problem.SUSPENSION_TOO_LONG
+    return None
+
+
+def suspension_days(first: date, last: date) -> int:
+    return (last - first).days + 1
+
+
+def end_after_suspension(terms: Contract, end: date | None, first: date, last: date) -> date | None:
+    """The planned end after a suspension: moved by its days when the program says so."""
+    if end is None or not terms.suspension_moves_end:
+        return end
+    return end + timedelta(days=suspension_days(first, last))
+
+
+@dataclass(frozen=True)
+class PastPeriod:
+    """An earlier period of the same client, for the rules across periods."""
+
+    program_key: str
+    start: date
+    end: date | None  # the day it ended, or its planned end if still running
+    led_to_job: bool = False
+
+
+def new_period_problem(
+    terms: Contract, start: date, end: date | None, history: Iterable[PastPeriod]
+) -> Problem | None:
+    """Whether a new period (or a period lengthened to `end`) may exist beside `history`
+    (the client's other periods): its length, no overlap with a period of the same
+    program, job-retention only after a job-search that led to a job [002 §3.1 b],
+    and [001]'s at most two consecutive periods and at most 8 months in any 12."""
+    past = list(history)
+    problem = length_problem(terms, start, end)
+    if problem is not None:
+        return problem
+    same = [p for p in past if p.program_key == terms.key]
+    for other in same:
+        if _overlap(start, end, other.start, other.end):
+            return Problem.OVERLAPS
+    if terms.requires_program is not None and not any(
+        p.program_key == terms.requires_program and p.led_to_job for p in past
+    ):
+        return Problem.NEEDS_EMPLOYMENT
+    limit = terms.max_consecutive_periods
+    if limit is not None and _consecutive(start, same) + 1 > limit:
+        return Problem.CONSECUTIVE
+    if terms.max_months_in_12 is not None and end is not None:
+        spans = [(p.start, p.end or p.start) for p in same] + [(start, end)]
+        if _most_days_in_a_year(spans) > _months_days(terms.max_months_in_12, spans):
+            return Problem.MONTHS_IN_12
+    return None
+
+
+def _overlap(a0: date, a1: date | None, b0: date, b1: date | None) -> bool:
+    return a0 <= (b1 or date.max) and b0 <= (a1 or date.max)
+
+
+def _consecutive(start: date, same: list[PastPeriod]) -> int:
+    """How many periods of the program run back to back right before `start` (each
+    starting at most CONSECUTIVE_GAP_DAYS after the one before it ended)."""
+    chain, cursor = 0, start
+    for period in sorted(same, key=lambda p: p.start, reverse=True):
+        if period.end is None or period.start >= cursor:
+            continue
+        if (cursor - period.end).days > CONSECUTIVE_GAP_DAYS:
+            break
+        chain += 1
+        cursor = period.start
+    return chain
+
+
+def _window_starts(spans: list[tuple[date, date]]) -> set[date]:
+    """Where a 12-month window holds the most: it starts at a period's start or ends at
+    a period's end (the usual sliding-window argument)."""
+    starts = {s for s, _ in spans}
+    starts |= {e + timedelta(days=1) - relativedelta(months=12) for _, e in spans}
+    return starts
+
+
+def _days_in(window: tuple[date, date], spans: list[tuple[date, date]]) -> int:
+    first, last = window
+    days = 0
+    for s, e in spans:
+        lo, hi = max(s, first), min(e, last)
+        if lo <= hi:
+            days += (hi - lo).days + 1
+    return days
+
+
+def _most_days_in_a_year(spans: list[tuple[date, date]]) -> int:
+    best = 0
+    for w in _window_starts(spans):
+        window = (w, w + relativedelta(months=12) - timedelta(days=1))
+        best = max(best, _days_in(window, spans))
+    return best
+
+
+def _months_days(months: int, spans: list[tuple[date, date]]) -> int:
+    """`months` months in days, counted from the earliest start (8 months are 242–245
+    days depending on where they fall; the count from the first day is the contract's)."""
+    first = min(s for s, _ in spans)
+    return (first + relativedelta(months=months) - first).days
+
+
+# --- hours against the cap ------------------------------------------------------------------
+
+
+def hour_cap(terms: Contract, agreed: float | None, extra: float = 0.0) -> float | None:
+    """The period's cap: the agreement's, never above the program's [002 §3.2], plus the
+    hours the caseworker granted; None when neither sets one."""
+    cap = terms.hour_cap
+    if agreed is not None:
+        cap = agreed if cap is None else min(agreed, cap)
+    if cap is None:
+        return None
+    return cap + extra
+
+
+@dataclass(frozen=True)
+class Hours:
+    """A period's hours: `used` are held (or billable absences), `booked` still ahead."""
+
+    cap: float | None
+    used: float
+    booked: float
+
+    @property
+    def counted(self) -> float:
+        return self.used + self.booked
+
+    @property
+    def left(self) -> float | None:
+        return None if self.cap is None else round(self.cap - self.counted, 4)
+
+    @property
+    def warn(self) -> bool:
+        """At 80 % of the cap or more, the coach is warned at every booking."""
+        return self.cap is not None and self.counted >= WARN_SHARE * self.cap
+
+    @property
+    def over(self) -> bool:
+        return self.cap is not None and self.counted > self.cap + 1e-9
+
+    def plus(self, hours: float) -> Hours:
+        return Hours(cap=self.cap, used=self.used, booked=self.booked + hours)
+
+
+def booking_problem(hours: Hours, new_hours: float) -> Problem | None:
+    """A booking that would pass the cap is refused; group hours count too [002 §3.2]."""
+    if hours.plus(new_hours).over:
+        return Problem.OVER_CAP
+    return None
+
+
+class Interim(enum.StrEnum):
+    APPROACHING = "approaching"
+    DUE = "due"
+
+
+def interim_state(terms: Contract, used_hours: float) -> Interim | None:
+    """The interim evaluation is due at the latest after `interim_evaluation_hours`
+    coaching hours [002 §3.1 a]; the coach hears of it `INTERIM_NOTICE_HOURS` before."""
+    due = terms.interim_evaluation_hours
+    if due is None:
+        return None
+    if used_hours >= due:
+        return Interim.DUE
+    if used_hours >= due - INTERIM_NOTICE_HOURS:
+        return Interim.APPROACHING
+    return None
+
+
+# --- reminders of the period's time limits --------------------------------------------------
+
+
+def end_notice_days(end: date) -> list[date]:
+    """When the coach hears of the period's end: two weeks before, and two working days
+    before (a weekend or holiday notice day moves back to the working day before it)."""
+    two_weeks = end - timedelta(days=END_NOTICE_DAYS)
+    if not is_working_day(two_weeks):
+        two_weeks = previous_working_day(two_weeks)
+    days_before = end
+    for _ in range(END_NOTICE_WORKING_DAYS):
+        days_before = previous_working_day(days_before)
+    return sorted({two_weeks, days_before})
+
+
+def evaluation_days(terms: Contract, start: date, until: date) -> list[date]:
+    """The yearly evaluations of work activity [002 §2]: each interval from the start."""
+    if terms.evaluation_interval is None:
+        return []
+    found, step = [], 1
+    while (day := start + terms.evaluation_interval * step) <= until:
+        found.append(day)
+        step += 1
+    return found
+
+
+# --- work activity ------------------------------------------------------------------------------
+
+
+def work_day_problem(terms: Contract, starts: datetime, minutes: int) -> Problem | None:
+    """A work-activity day [002 §2]: 4 or 6 hours, on a weekday, between 08 and 17
+    (local wall-clock time). Programs without day rules accept any meeting."""
+    if terms.day_hours is not None and minutes not in [h * 60 for h in terms.day_hours]:
+        return Problem.DAY_LENGTH
+    if terms.day_window is not None:
+        if starts.weekday() >= 5:
+            return Problem.NOT_WEEKDAY
+        first, last = terms.day_window
+        ends = starts + timedelta(minutes=minutes)
+        if starts.time() < first or ends.date() != starts.date() or ends.time() > last:
+            return Problem.DAY_WINDOW
+    return None
+
+
+def day_lengths(terms: Contract, start: time) -> list[int]:
+    """The day lengths (minutes) a work-activity day starting at `start` may have."""
+    if terms.day_hours is None:
+        return []
+    last = terms.day_window[1] if terms.day_window else time(23, 59)
+    base = datetime(2000, 1, 3)
+    return [
+        h * 60
+        for h in terms.day_hours
+        if datetime.combine(base, start) + timedelta(hours=h) <= datetime.combine(base, last)
+    ]
+
+
+def days_per_week_problem(terms: Contract, days: int) -> Problem | None:
+    """2–5 work-activity days a week [002 §2]."""
+    if terms.days_per_week is None:
+        return None
+    low, high = terms.days_per_week
+    return None if low <= days <= high else Problem.DAYS_PER_WEEK
+
+
+def leave_days(terms: Contract, attendance_days_by_month: Iterable[int]) -> int:
+    """Leave days accrued: `leave_days_per_month` for each month with at least
+    `leave_min_attendance_days` attendance days [002 §2: 2 a month, 24 a year]."""
+    if terms.leave_days_per_month is None or terms.leave_min_attendance_days is None:
+        return 0
+    months = sum(1 for d in attendance_days_by_month if d >= terms.leave_min_attendance_days)
+    return months * terms.leave_days_per_month
+
+
+def too_few_meetings(terms: Contract, meetings_in_week: int) -> bool:
+    """[001]: meetings at least 1–2 times a week; fewer than the lower bound is noted."""
+    return terms.meetings_per_week is not None and meetings_in_week < terms.meetings_per_week[0]
+
+
+# --- the employment a period led to ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Employment:
+    start: date
+    hours_week: float
+    open_market: bool
+
+
+def bonus_may_apply(terms: Contract, job: Employment, period_end: date) -> bool:
+    """[000]: the 1,500 € bonus when the client gets a job within 3 months of the end,
+    at least `min_weekly_work_hours` a week on the open labour market (lasting ≥ 3
+    months, which the coach confirms later)."""
+    if terms.employment_bonus_eur is None:
+        return False
+    weekly = terms.min_weekly_work_hours or 0
+    return (
+        job.open_market
+        and job.hours_week >= weekly
+        and job.start <= period_end + relativedelta(months=3)
+    )
+
+
+def monthly_fee(terms: Contract, partial_work_ability: bool) -> float | None:
+    """[000]: the fee for a realised month, with the extra for partial work ability."""
+    if terms.monthly_fee_eur is None:
+        return None
+    extra = (terms.partial_work_ability_extra_eur or 0) if partial_work_ability else 0
+    return terms.monthly_fee_eur + extra
