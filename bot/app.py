@@ -21,6 +21,9 @@ from bot.menus import set_default_menus
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.ratelimit import TelegramLimits
 from bot.patience import PatientBot
+from bot.periods import interim as interim_job
+from bot.periods import jobs as period_jobs
+from bot.periods import procedure
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from storage.db import Database
@@ -37,6 +40,9 @@ JOBS: tuple[jobs.Job, ...] = (
     jobs.Job(alert_jobs.JOB_NAME, alert_jobs.resend_job, alert_jobs.INTERVAL),
     jobs.Job("attendance", attendance_jobs.attendance_job, attendance_jobs.INTERVAL),
     jobs.Job("goals", goal_jobs.goals_job, goal_jobs.INTERVAL),
+    jobs.Job(period_jobs.JOB_NAME, period_jobs.periods_job, period_jobs.INTERVAL),
+    jobs.Job(procedure.JOB_NAME, procedure.procedure_job, procedure.INTERVAL),
+    jobs.Job("interim", interim_job.interim_job, interim_job.INTERVAL),
 )
 
 

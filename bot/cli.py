@@ -11,6 +11,7 @@ from typing import Annotated
 import httpx
 import typer
 
+from bot.cli_period import period_app
 from bot.settings import LANGUAGES, MissingTokenError, Settings
 from storage.models import Role
 
@@ -27,6 +28,7 @@ inbox_app = typer.Typer(
 app.add_typer(people_app, name="people")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(inbox_app, name="inbox")
+app.add_typer(period_app, name="period")
 
 
 def _settings() -> Settings:

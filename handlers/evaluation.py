@@ -136,7 +136,7 @@ async def step(turn: Turn[Draft], *, new: bool = False) -> int:
         )
         text_done(turn.context, OWNER)
         return STATUS
-    unmet = needs_next_steps(found.period.program_key, found.reached, None)
+    unmet = needs_next_steps(found.min_reached, found.reached, None)
     text = t("All goals evaluated: {reached} of {total} reached.", reached=found.reached,
              total=len(found.goals))  # fmt: skip
     if unmet:

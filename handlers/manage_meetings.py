@@ -5,12 +5,17 @@ A conversation routed by state that lives in the /meetings message: each step ta
 its own buttons, for the meeting chosen, pressed on that message; anything else is
 answered "no longer valid" and changes nothing. Every step re-checks that the meeting is
 the coach's own; the writes are bot.meetings.actions.
+
+A moved day keeps to the period's contract as a booking does: a work-activity day to the
+program's day rules (its window and working days, read from the program [002 §2]), and
+nothing but the three-party meeting during the no-show procedure [002 §3.4.3]; the write
+path refuses the rest (bot.periods.hours.BookingRefused), and the coach is told why.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -26,8 +31,12 @@ from bot.access import person_of_role
 from bot.meetings import actions
 from bot.meetings.keyboards import month_calendar, parse_time, time_keyboard
 from bot.meetings.notices import KIND_NAMES
+from bot.periods.hours import BookingRefused, has_day_rules
+from bot.periods.terms import terms_of
 from bot.rules.calendar import is_working_day
+from bot.rules.periods import Contract
 from handlers.meetings import calendar_press, when_text
+from handlers.schedule import STEP_MINUTES, refusal, start_times
 from handlers.ui import Flow, Steps, Turn, stale_buttons
 from messages.formatting import show_date
 from messages.i18n import N_
@@ -46,6 +55,8 @@ class Managing(Steps):
     work_day: bool = False
     last_day: date | None = None
     day: date | None = None
+    terms: Contract | None = None  # the day rules of a work-activity day, else None
+    minutes: int = 60  # the meeting's length
 
 
 FLOW = Flow(
@@ -181,9 +192,15 @@ async def _calendar(turn: Turn[Managing], month: date | None = None) -> int:
 async def on_move(turn: Turn[Managing]) -> int:
     found = await _own(turn, _chosen(turn, 2))
     period = await turn.services.db.run(people.current_period, found.meeting.client_id)
-    turn.draft.series = turn.group(1) == "mvs"
-    turn.draft.work_day = found.meeting.kind == MeetingKind.WORK_DAY.value
-    turn.draft.last_day = period.planned_end if period else None
+    meeting, draft = found.meeting, turn.draft
+    draft.series = turn.group(1) == "mvs"
+    draft.last_day = period.planned_end if period else None
+    draft.minutes = round((meeting.ends_at - meeting.starts_at).total_seconds() / 60)
+    terms = await turn.services.db.run(terms_of, period.program_key) if period else None
+    draft.work_day = (
+        meeting.kind == MeetingKind.WORK_DAY.value and terms is not None and has_day_rules(terms)
+    )
+    draft.terms = terms if draft.work_day else None
     return await _calendar(turn)
 
 
@@ -196,16 +213,20 @@ async def on_day(turn: Turn[Managing]) -> int:
     if action == "month":
         return await _calendar(turn, value)
     # The same rules as booking: not in the past, inside the service period, and a
-    # work-activity day on a working day, ending by 17.00.
+    # work-activity day on a working day, inside the program's day window.
     today = turn.services.now().astimezone(turn.services.settings.tz).date()
     if value < today or (draft.last_day is not None and value > draft.last_day):
         raise turn.refused("meeting: day not offered")
-    if draft.work_day and not is_working_day(value):
+    terms = draft.terms
+    if terms is not None and terms.day_window is not None and not is_working_day(value):
         await turn.alert(turn.t("Work-activity days are on working days."))
         return DAY
     draft.day = value
-    latest = time(13, 0) if draft.work_day else time(21, 0)
-    markup = time_keyboard(prefix=f"mmtm{meeting_id}", end=latest, language=turn.person.language)
+    first, latest = start_times(terms, draft.minutes)
+    markup = time_keyboard(
+        prefix=f"mmtm{meeting_id}", start=first, end=latest, step_minutes=STEP_MINUTES,
+        language=turn.person.language,
+    )  # fmt: skip
     await turn.show(turn.t("{day}: what time?", day=show_date(value, turn.person.language)), markup)
     return TIME
 
@@ -223,16 +244,20 @@ async def on_time(turn: Turn[Managing]) -> int:
     now = services.now()
     if new_start <= now:
         raise turn.refused("meeting: time passed")
-    count = await services.db.run(
-        actions.move,
-        turn.person,
-        meeting_id,
-        new_start,
-        series=draft.series,
-        now=now,
-        tz=tz,
-        quiet=services.settings.quiet_window,
-    )
+    try:
+        count = await services.db.run(
+            actions.move,
+            turn.person,
+            meeting_id,
+            new_start,
+            series=draft.series,
+            now=now,
+            tz=tz,
+            quiet=services.settings.quiet_window,
+        )
+    except BookingRefused as refused:
+        await turn.alert(refusal(refused.check, turn.t, turn.person.language))
+        return TIME
     return await _done(
         turn,
         count,

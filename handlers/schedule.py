@@ -6,10 +6,18 @@ Everything chosen so far lives in user_data under one key, and every step re-che
 that the client is still the coach's own. Each step takes only its own buttons (pressed
 on this run's message); any other "sc" button is answered "no longer valid". The booking
 itself is bot.meetings.actions.book.
+
+The period's contract is read from its program, never from constants here: at the confirm
+step the coach sees the hours used / booked / left of a capped period, a warning at 80 %
+and, past the cap, a refusal with the figures and a button that asks the caseworker for
+more hours [002 §3.2]; during the no-show procedure only the three-party meeting can be
+booked [002 §3.4.3]; a work-activity day follows the program's day rules [002 §2]. The
+write path checks all of it again (bot.periods.hours.check_booking).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -19,7 +27,19 @@ from telegram.ext import Application, BaseHandler, ConversationHandler
 from bot.meetings import actions
 from bot.meetings.keyboards import month_calendar, parse_time, time_keyboard
 from bot.meetings.notices import KIND_NAMES, NO_PLACE
+from bot.periods import actions as periods
+from bot.periods import texts as period_texts
+from bot.periods.hours import (
+    BookingCheck,
+    BookingRefused,
+    check_booking,
+    has_day_rules,
+    series_days_problem,
+    show_hours,
+)
+from bot.periods.terms import terms_of
 from bot.rules.calendar import is_working_day
+from bot.rules.periods import Contract, Problem, day_lengths
 from handlers.meetings import calendar_press
 from handlers.ui import (
     Flow,
@@ -39,8 +59,8 @@ from storage.models import MeetingKind, Person, Role
 
 CLIENT, KIND, DATE, TIME, DURATION, PLACE, REPEAT, WEEKDAYS, COUNT, CONFIRM = range(10)
 DURATIONS = (30, 45, 60, 90, 120)
-WORK_DAY_HOURS = (4, 6)
-WORK_DAY_WINDOW = (time(8, 0), time(17, 0))
+DAY_START, DAY_END = time(8, 0), time(21, 0)
+STEP_MINUTES = 30
 COUNTS = (2, 4, 6, 8, 10, 12)
 PLACE_MAX = 300
 WEEKDAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
@@ -61,6 +81,7 @@ class Draft(Steps):
     weekdays: set[int] = field(default_factory=set)
     count: int = 1
     overlap_ok: bool = False
+    terms: Contract | None = None  # the client's program, as its contract
 
 
 FLOW = Flow(
@@ -96,17 +117,35 @@ def starts(draft: Draft, tz) -> list[datetime]:  # type: ignore[no-untyped-def]
     return found
 
 
-def _allowed_minutes(draft: Draft, today: date) -> list[int]:
-    """A work-activity day is 4 or 6 hours and ends by 17.00; other meetings any length."""
-    if draft.kind is not MeetingKind.WORK_DAY:
+def work_rules(draft: Draft) -> Contract | None:
+    """The program's day rules apply to a work-activity day of a client whose program has
+    them (work activity [002 §2]); any other meeting, or program, has none."""
+    terms = draft.terms
+    if draft.kind is MeetingKind.WORK_DAY and terms is not None and has_day_rules(terms):
+        return terms
+    return None
+
+
+def _allowed_minutes(draft: Draft) -> list[int]:
+    """A work-activity day is one of the program's day lengths and ends inside its window;
+    other meetings any of the usual lengths."""
+    terms = work_rules(draft)
+    if terms is None:
         return list(DURATIONS)
     assert draft.start is not None
-    return [
-        h * 60
-        for h in WORK_DAY_HOURS
-        if datetime.combine(today, draft.start) + timedelta(hours=h)
-        <= datetime.combine(today, WORK_DAY_WINDOW[1])
-    ]
+    return day_lengths(terms, draft.start)
+
+
+def start_times(terms: Contract | None, minutes: int | None = None) -> tuple[time, time]:
+    """The start times offered (the keyboard's end is not offered): a work day starts in
+    the program's window early enough to end in it (`minutes` long, else the shortest day)."""
+    if terms is None or terms.day_window is None:
+        return DAY_START, DAY_END
+    first, last = terms.day_window
+    shortest = minutes if minutes is not None else min(terms.day_hours or (0,)) * 60
+    base = date(2000, 1, 3)
+    latest = datetime.combine(base, last) - timedelta(minutes=shortest - STEP_MINUTES)
+    return first, min(latest, datetime.combine(base, time(23, 30))).time()
 
 
 # --- each step's question ------------------------------------------------------------
@@ -142,15 +181,14 @@ async def ask(turn: Turn[Draft], state: int, *, notice: str | None = None) -> in
         )
     elif state == TIME:
         assert draft.kind is not None and draft.day is not None
-        latest = time(21, 0)
-        if draft.kind is MeetingKind.WORK_DAY:
-            latest = time(17 - WORK_DAY_HOURS[0], 0)
+        first, latest = start_times(work_rules(draft))
         text = t("{day}: what time does it start?", day=show_date(draft.day, person.language))
         markup = time_keyboard(
-            prefix="sctm", start=time(8, 0), end=latest, step_minutes=30, language=person.language
-        )
+            prefix="sctm", start=first, end=latest, step_minutes=STEP_MINUTES,
+            language=person.language,
+        )  # fmt: skip
     elif state == DURATION:
-        options = _allowed_minutes(draft, today)
+        options = _allowed_minutes(draft)
         if not options:
             text = t("A work-activity day must end by 17.00. Choose an earlier start.")
         else:
@@ -216,14 +254,17 @@ async def _confirm(turn: Turn[Draft]) -> int:
         notice = t("No meeting fits in the service period. Choose another day.")
         return await ask(turn, DATE, notice=notice)
     assert draft.minutes is not None and draft.kind is not None
+    assert draft.client_id is not None
     duration = timedelta(minutes=draft.minutes)
     warnings = []
-    if (
-        draft.kind is MeetingKind.WORK_DAY
-        and draft.count > 1
-        and not 2 <= len(draft.weekdays or {0}) <= 5
-    ):
-        warnings.append(t("Note: work-activity days are 2–5 days a week."))
+    check = await services.db.run(
+        check_booking,
+        client_id=draft.client_id,
+        kind=draft.kind,
+        spans=[(s, s + duration) for s in times],
+        now=services.now(),
+        tz=tz,
+    )
     clashes = await services.db.run(
         meetings.overlapping, person.id, [(s, s + duration) for s in times]
     )
@@ -247,11 +288,89 @@ async def _confirm(turn: Turn[Draft]) -> int:
         )
     lines.append(t("Place: {place}", place=draft.place or t(NO_PLACE)))
     lines += warnings
-    markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("✔ " + t("Book"), callback_data="sc:ok")], nav_row(t, "sc")]
-    )
+    lines += hours_lines(check, t, person.language)
+    rows = [[InlineKeyboardButton("✔ " + t("Book"), callback_data="sc:ok")]]
+    if check.problem is Problem.OVER_CAP:
+        more = t("Ask the caseworker for more hours")
+        rows = [[InlineKeyboardButton(more, callback_data="sc:more")]]
+    elif check.problem is not None:
+        rows = []  # refused: back to change the booking, or cancel
+    markup = InlineKeyboardMarkup([*rows, nav_row(t, "sc")])
     await turn.show("\n".join(lines), markup)
     return draft.reach(CONFIRM)
+
+
+def hours_lines(check: BookingCheck, t: Translator, language: str) -> list[str]:
+    """The period's hours (a capped period), the 80 % warning, and why a booking is refused."""
+    found: list[str] = []
+    before, after = check.before, check.after
+    if before is not None and after is not None and before.cap is not None:
+        assert before.left is not None and after.left is not None
+        found.append(
+            t(
+                "Hours of the period: {used} h used, {booked} h booked, {left} h left of {cap} h.",
+                used=show_hours(before.used, language),
+                booked=show_hours(before.booked, language),
+                left=show_hours(max(before.left, 0), language),
+                cap=show_hours(before.cap, language),
+            )
+        )
+        if check.problem is None:
+            found.append(
+                t(
+                    "This booking: {new} h. Left after it: {left} h.",
+                    new=show_hours(after.booked - before.booked, language),
+                    left=show_hours(after.left, language),
+                )
+            )
+        if check.warn:
+            found.append(
+                t(
+                    "⚠ After this booking {share} % of the hours are used or booked.",
+                    share=math.floor(100 * after.counted / before.cap),
+                )
+            )
+    if check.problem is not None:
+        found.append(refusal(check, t, language))
+    return found
+
+
+def refusal(check: BookingCheck, t: Translator, language: str) -> str:
+    """Why the period's contract does not allow this booking (or move)."""
+    problem, terms = check.problem, check.terms
+    before, after = check.before, check.after
+    if problem is Problem.OVER_CAP and before is not None and after is not None:
+        assert before.cap is not None and before.left is not None
+        return t(
+            "✖ Not booked: this needs {new} h, but only {left} h are left of the cap of "
+            "{cap} h. You can ask the caseworker for more hours.",
+            new=show_hours(after.booked - before.booked, language),
+            left=show_hours(max(before.left, 0), language),
+            cap=show_hours(before.cap, language),
+        )
+    if problem is Problem.PROCEDURE:
+        return t(
+            "✖ A three-party meeting has been called to decide whether the service ends. "
+            "Only that meeting can be booked until it is held."
+        )
+    if problem is Problem.DAY_LENGTH and terms is not None and terms.day_hours:
+        return t(
+            "✖ A work-activity day lasts {hours} hours.",
+            hours=" / ".join(str(h) for h in terms.day_hours),
+        )
+    if problem is Problem.DAY_WINDOW and terms is not None and terms.day_window:
+        first, last = terms.day_window
+        return t(
+            "✖ A work-activity day is between {first} and {last}.",
+            first=f"{first:%H.%M}",
+            last=f"{last:%H.%M}",
+        )
+    if problem is Problem.NOT_WEEKDAY:
+        return "✖ " + t("Work-activity days are on working days.")
+    if problem is Problem.DAYS_PER_WEEK and terms is not None and terms.days_per_week:
+        low, high = terms.days_per_week
+        return t("✖ Work-activity days are {low}–{high} days a week.", low=low, high=high)
+    return t("✖ This cannot be booked.")
 
 
 # --- the steps ---------------------------------------------------------------------------
@@ -272,6 +391,7 @@ async def on_client(turn: Turn[Draft]) -> int:
     draft = turn.draft
     draft.client_id, draft.client_name = client.id, client.display_name
     draft.period_start, draft.period_end = client.start_date, client.planned_end
+    draft.terms = await turn.services.db.run(terms_of, client.program_key)
     return await ask(turn, KIND)
 
 
@@ -294,7 +414,8 @@ async def on_day(turn: Turn[Draft]) -> int:
     if value < first or (draft.period_end and value > draft.period_end):
         await turn.alert(turn.t("That day is outside the service period."))
         return DATE
-    if draft.kind is MeetingKind.WORK_DAY and not is_working_day(value):
+    terms = work_rules(draft)
+    if terms is not None and terms.day_window is not None and not is_working_day(value):
         await turn.alert(turn.t("Work-activity days are on working days."))
         return DATE
     draft.day = value
@@ -318,8 +439,7 @@ async def on_time(turn: Turn[Draft]) -> int:
 
 async def on_duration(turn: Turn[Draft]) -> int:
     minutes = int(turn.group(1))
-    work_day = turn.draft.kind is MeetingKind.WORK_DAY
-    if minutes not in ([h * 60 for h in WORK_DAY_HOURS] if work_day else DURATIONS):
+    if turn.draft.start is None or minutes not in _allowed_minutes(turn.draft):
         raise turn.refused("schedule: duration")
     turn.draft.minutes = minutes
     return await ask(turn, PLACE)
@@ -360,6 +480,14 @@ async def on_weekdays_done(turn: Turn[Draft]) -> int:
     if not turn.draft.weekdays:
         await turn.alert(turn.t("Choose at least one weekday."))
         return WEEKDAYS
+    terms = work_rules(turn.draft)
+    if terms is not None and series_days_problem(terms, len(turn.draft.weekdays)):
+        assert terms.days_per_week is not None
+        low, high = terms.days_per_week
+        await turn.alert(
+            turn.t("Work-activity days are {low}–{high} days a week.", low=low, high=high)
+        )
+        return WEEKDAYS
     return await ask(turn, COUNT)
 
 
@@ -396,6 +524,10 @@ async def on_book(turn: Turn[Draft]) -> int:
     except MeetingError:
         await turn.show(t("This client is no longer yours. Nothing was booked."))
         return FLOW.end(turn.context)
+    except BookingRefused:
+        # Something changed since the summary (another booking, an attendance record, the
+        # no-show procedure): the summary again, with the figures and the reason.
+        return await _confirm(turn)
     services.wake_outbox()
     done = t.plural(
         "Booked {n} meeting. The client gets a card to confirm.",
@@ -403,6 +535,52 @@ async def on_book(turn: Turn[Draft]) -> int:
         count,
     )
     await turn.show(done)
+    return FLOW.end(turn.context)
+
+
+async def on_more_hours(turn: Turn[Draft]) -> int:
+    """Past the cap: the coach asks the caseworker for the hours this booking lacks
+    (rounded up to the half hour); nothing is booked. The caseworker decides with buttons
+    (bot.periods.actions.request)."""
+    t, draft, services = turn.t, turn.draft, turn.services
+    tz, now = services.settings.tz, services.now()
+    if draft.client_id is None or draft.kind is None or draft.minutes is None or not draft.day:
+        raise turn.refused("schedule: incomplete")
+    duration = timedelta(minutes=draft.minutes)
+    check = await services.db.run(
+        check_booking,
+        client_id=draft.client_id,
+        kind=draft.kind,
+        spans=[(s, s + duration) for s in starts(draft, tz)],
+        now=now,
+        tz=tz,
+    )
+    if check.problem is not Problem.OVER_CAP or check.period_id is None:
+        return await _confirm(turn)  # it fits now, or is refused for another reason
+    assert check.after is not None and check.after.cap is not None
+    missing = math.ceil((check.after.counted - check.after.cap) * 2) / 2
+    try:
+        await services.db.run(
+            periods.request,
+            coach_id=turn.person.id,
+            period_id=check.period_id,
+            kind="hours",
+            until=None,
+            hours=missing,
+            note=None,
+            now=now,
+        )
+    except periods.PeriodError as error:  # e.g. one is waiting already, or no caseworker
+        await turn.show(t(period_texts.ERRORS.get(error.code, period_texts.ERRORS["not_yours"])))
+        return FLOW.end(turn.context)
+    services.wake_outbox()
+    await turn.show(
+        t(
+            "Asked the caseworker for {hours} more hours. Nothing was booked: book again "
+            "when they have answered.",
+            hours=show_hours(missing, turn.person.language),
+        )
+    )
     return FLOW.end(turn.context)
 
 
@@ -431,7 +609,10 @@ def handlers(application: Application) -> list[BaseHandler]:  # type: ignore[typ
             FLOW.button(r"^sc:wd:done$", on_weekdays_done),
         ],
         COUNT: [FLOW.button(r"^sc:rc:(\d{1,2}|end)$", on_count)],
-        CONFIRM: [FLOW.button(r"^sc:ok$", on_book)],
+        CONFIRM: [
+            FLOW.button(r"^sc:ok$", on_book),
+            FLOW.button(r"^sc:more$", on_more_hours),
+        ],
     }
     return [
         ConversationHandler(

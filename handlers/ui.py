@@ -366,6 +366,7 @@ OWNER_PREFIXES = {
     "checkins": ("ci:",),
     "feedback": ("fb:",),
     "evaluation": ("ev:",),
+    "interim": ("ir:",),
 }
 
 

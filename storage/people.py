@@ -305,3 +305,36 @@ def changes_so_far(session: Session, action: str, subject_id: int) -> int:
             .where(AuditEntry.action == action, AuditEntry.subject_id == subject_id)
         ).one()
     )
+
+
+@dataclass(frozen=True)
+class PersonCard:
+    """What the admin sees of one person before changing them."""
+
+    person: Person
+    coach: Person | None
+    caseworker: Person | None
+    clients: int  # a coach's or caseworker's active clients
+
+
+def card(session: Session, viewer_id: int | None, person_id: int) -> PersonCard | None:
+    """One person for the admin's /people (None: no such id); the look is audited."""
+    found = session.get(Person, person_id)
+    if found is None:
+        return None
+    coach, caseworker = contacts_of(session, found)
+    audit.record(session, "person.view", actor_id=viewer_id, subject_id=person_id)
+    return PersonCard(found, coach, caseworker, len(active_clients(session, found)))
+
+
+def others_of_role(session: Session, role: Role, *, besides: list[int | None]) -> list[Person]:
+    """The active people of a role but these, by name: who may take over or coach."""
+    return [
+        other
+        for other in session.exec(
+            select(Person)
+            .where(Person.role == role.value, col(Person.active))
+            .order_by(col(Person.display_name), col(Person.id))
+        )
+        if other.id not in besides
+    ]

@@ -2,6 +2,8 @@
 outbox with an Acknowledge button, and sent again (also to the admins) every working day
 at the time they were raised until someone acknowledges them. The acknowledgement takes
 the button off every copy that was sent. They carry the client's name and the facts.
+A no-show alert's copy to the client's caseworker also offers the no-show procedure's
+choices [002 §3.4.3] (bot.periods.procedure: a choice acknowledges the alert too).
 
 This module is the alerts' only write path (raise, acknowledge, send again, and the
 client's own "I want to stop"); each function runs inside the caller's transaction and
@@ -22,12 +24,25 @@ from bot.alerts import buttons, texts
 from bot.rules.alerts import latest_resend, resend_day
 from messages.render import lines
 from storage import alerts as rows
-from storage import audit
+from storage import audit, periods
 from storage.models import Alert, AlertKind, Person, Priority, Role
 
 
 def _ref(alert: Alert) -> str:
     return f"alert:{alert.id}"
+
+
+PROCEDURE_KINDS = buttons.PROCEDURE_KINDS
+
+
+def _offers_choices(session: Session, alert: Alert) -> bool:
+    """A no-show alert offers the caseworker the no-show procedure's choices [002 §3.4.3]
+    while the client has a period to apply them to (bot.periods.procedure decides)."""
+    return (
+        AlertKind(alert.kind) in PROCEDURE_KINDS
+        and alert.caseworker_id is not None
+        and periods.current_period(session, alert.client_id) is not None
+    )
 
 
 def _push(
@@ -44,6 +59,7 @@ def _push(
         params = {"text": lines((message, alert.facts))}
         message = texts.AGAIN
     assert alert.id is not None
+    choices = _offers_choices(session, alert)
     for recipient in recipients:
         outbox.schedule(
             session,
@@ -51,7 +67,8 @@ def _push(
             kind="alert",
             message=message,
             params=params,
-            buttons=buttons.pushed(alert.id),
+            # The choices are the caseworker's alone: an admin's copy only acknowledges.
+            buttons=buttons.pushed(alert.id, choices and recipient == alert.caseworker_id),
             key=f"{key}:{recipient}",
             due_at=now,
             priority=Priority.ALERT,
@@ -114,13 +131,21 @@ class Acked:
 
 
 def acknowledge(
-    session: Session, alert_id: int, person: Person, now: datetime, shown: int | None = None
+    session: Session,
+    alert_id: int,
+    person: Person,
+    now: datetime,
+    shown: int | None = None,
+    *,
+    tell_coach: bool = True,
 ) -> Acked | None:
     """Only the caseworker it was for (or an admin) acknowledges, once; the coach is told,
     copies not sent yet are withdrawn and every copy sent loses its button (but `shown`,
     the person's own copy that was pressed: the handler redraws it).
 
-    Pressed again (or on another copy), nothing changes and nobody is told twice."""
+    Pressed again (or on another copy), nothing changes and nobody is told twice.
+    `tell_coach=False`: the caller tells the coach more than "acknowledged" (the no-show
+    procedure's choice), so the coach gets one message, not two."""
     alert = rows.alert(session, alert_id)
     if alert is None or not (person.id == alert.caseworker_id or person.role == Role.ADMIN.value):
         audit.record(session, "alert.denied", actor_id=person.id, subject_id=alert_id, at=now)
@@ -131,7 +156,7 @@ def acknowledge(
         alert.acknowledged_by = person.id
         session.add(alert)
         audit.record(session, "alert.ack", actor_id=person.id, subject_id=alert_id, at=now)
-        if alert.coach_id:
+        if alert.coach_id and tell_coach:
             outbox.schedule(
                 session,
                 recipient_id=alert.coach_id,
@@ -148,7 +173,7 @@ def acknowledge(
         alert_id=alert_id,
         by=by.display_name if by else "",
         now=just_now,
-        coach_told=just_now and alert.coach_id is not None,
+        coach_told=just_now and alert.coach_id is not None and tell_coach,
     )
 
 

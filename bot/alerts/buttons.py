@@ -1,13 +1,19 @@
 """Callback data of the alert buttons and of the /stop confirmation: ids and actions only.
 
 `al:<alert id>:ack` is on every pushed alert, `al:<alert id>:list` on each line of
-/alerts; `sp:yes` / `sp:no` answer the latest /stop question. Each pattern matches one
-action exactly; anything else with these prefixes is a stale or forged press.
+/alerts; `sp:yes` / `sp:no` answer the latest /stop question. A no-show alert's copy to
+the client's caseworker also carries the two choices of the no-show procedure
+[002 §3.4.3]: `al:<id>:more` (give more time: a month calendar follows, its data
+`np<id>:d:2026-12-01`, `np<id>:m:2026-12`, `np<id>:n`, and `np<id>:back`) and
+`al:<id>:meet` (call a three-party meeting). Each pattern matches one action exactly;
+anything else with these prefixes is a stale or forged press.
 """
 
 from __future__ import annotations
 
 from bot.alerts import texts
+from messages.i18n import N_
+from storage.models import AlertKind
 
 ALERT_PREFIX = "al:"
 STOP_PREFIX = "sp:"
@@ -19,6 +25,17 @@ STOP_NO = "sp:no"
 CONFIRM_STOP = f"^{STOP_YES}$"
 DECLINE_STOP = f"^{STOP_NO}$"
 
+# The no-show procedure's choices, on the alerts that are about no-shows.
+PROCEDURE_KINDS = frozenset({AlertKind.NO_SHOW_UNKNOWN, AlertKind.REPEATED_NO_SHOWS})
+GIVE_MORE_TIME = N_("Give more time")
+CALL_THREE_PARTY = N_("Call a three-party meeting")
+MORE_TIME = r"^al:(\d{1,12}):more$"
+THREE_PARTY = r"^al:(\d{1,12}):meet$"
+# The calendar of "Give more time": bot.meetings.keyboards' data under `np<alert id>`.
+CALENDAR_PREFIX = r"np\d"
+CALENDAR = r"^np(\d{1,12}):(?:d:\d{4}-\d{2}-\d{2}|m:\d{4}-\d{2}|n)$"
+CALENDAR_BACK = r"^np(\d{1,12}):back$"
+
 
 def ack(alert_id: int) -> str:
     return f"al:{alert_id}:ack"
@@ -28,6 +45,28 @@ def ack_from_list(alert_id: int) -> str:
     return f"al:{alert_id}:list"
 
 
-def pushed(alert_id: int) -> list[list[dict[str, str]]]:
-    """The Acknowledge button of a pushed alert, as the outbox stores it."""
-    return [[{"text": texts.ACKNOWLEDGE, "data": ack(alert_id)}]]
+def more_time(alert_id: int) -> str:
+    return f"al:{alert_id}:more"
+
+
+def three_party(alert_id: int) -> str:
+    return f"al:{alert_id}:meet"
+
+
+def calendar_prefix(alert_id: int) -> str:
+    """The month calendar's prefix (bot.meetings.keyboards wants no ':' in it)."""
+    return f"np{alert_id}"
+
+
+def calendar_back(alert_id: int) -> str:
+    return f"{calendar_prefix(alert_id)}:back"
+
+
+def pushed(alert_id: int, choices: bool = False) -> list[list[dict[str, str]]]:
+    """The buttons of a pushed alert, as the outbox stores it: Acknowledge, and with
+    `choices` the no-show procedure's two (each on its row: long words on a phone)."""
+    rows = [[{"text": texts.ACKNOWLEDGE, "data": ack(alert_id)}]]
+    if choices:
+        rows.append([{"text": GIVE_MORE_TIME, "data": more_time(alert_id)}])
+        rows.append([{"text": CALL_THREE_PARTY, "data": three_party(alert_id)}])
+    return rows

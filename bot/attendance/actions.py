@@ -25,6 +25,7 @@ from sqlmodel import Session
 from bot import outbox
 from bot.alerts.actions import raise_alert
 from bot.attendance import buttons, texts
+from bot.periods.procedure import after_attendance, ended_the_period
 from bot.rules.attendance import Outcome
 from bot.rules.billing import billable_hours, planned_hours
 from bot.rules.calendar import next_working_day
@@ -234,6 +235,8 @@ def _record(
         session, "attendance.record", actor_id=coach.id, subject_id=meeting.id, detail=outcome,
         at=now,
     )  # fmt: skip
+    # The no-show procedure [002 §3.4.3]: a three-party meeting called by it decides it.
+    after_attendance(session, meeting, outcome, now)
     return row
 
 
@@ -304,6 +307,8 @@ def record_no_show(
     row = _record(session, found, coach, Outcome.NO_SHOW, now, reason_state=ReasonState.ASKED.value)
     if row is None:
         return None
+    if ended_the_period(session, meeting_id):
+        return Recorded(found, row, alerted=False)
     outbox.schedule(
         session, recipient_id=found.client.id, kind="attendance-ask",  # type: ignore[arg-type]
         message=texts.ASK_CLIENT, params=texts.params(found),

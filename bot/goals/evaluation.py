@@ -5,7 +5,8 @@ evaluation and the feedback are written by bot.goals.actions.
 
 Seed 001: at the end of job coaching the client has reached at least two goals or results
 and/or concrete next steps are set; feedback is delivered in writing to the client and the
-caseworker. The prompts are queued on the period's last working day at 09.00.
+caseworker. The prompts are queued on the period's last working day at 09.00. How many
+goals are asked for is the program's `min_goals_reached` (its contract), not a constant.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bot.rules.goals import (
     evaluation_due,
     needs_next_steps,
 )
+from bot.rules.periods import contract
 from messages.i18n import N_
 from messages.render import lines, msg, on
 from storage import audit, goals
@@ -40,6 +42,7 @@ from storage.models import (
     PeriodStatus,
     Person,
     Priority,
+    Program,
     Role,
     ServicePeriod,
 )
@@ -77,6 +80,16 @@ LOOKBACK = timedelta(days=30)  # periods that ended longer ago are not prompted 
 
 def period_end(period: ServicePeriod):  # type: ignore[no-untyped-def]
     return period.ended_on or period.planned_end
+
+
+def min_reached(session: Session, program_key: str) -> int | None:
+    """The goals or results a period of the program should end with reached (its
+    contract's `min_goals_reached`: 2 for job coaching [001]); None: no such rule. Read
+    from the program row as bot.periods.terms does (the features stand alone)."""
+    program = session.get(Program, program_key)
+    if program is None:
+        return None
+    return contract(program.model_dump(), strict=False).min_goals_reached
 
 
 def queue_period_ends(session: Session, now: datetime, tz: ZoneInfo) -> int:
@@ -209,6 +222,7 @@ class Evaluation:
     goals: list[Goal]
     next_goal: Goal | None
     evaluated: bool  # the count is recorded and the summary sent: the evaluation is final
+    min_reached: int | None = None  # the contract's min_goals_reached (None: no such rule)
 
     @property
     def reached(self) -> int:
@@ -226,7 +240,14 @@ def evaluation(session: Session, coach: Person, period_id: int) -> Evaluation | 
     review = session.get(PeriodReview, period_id)
     evaluated = review is not None and review.evaluated_at is not None
     audit.record(session, "period.evaluation.view", actor_id=coach.id, subject_id=period_id)
-    return Evaluation(period, client, found, waiting[0] if waiting else None, evaluated)
+    return Evaluation(
+        period,
+        client,
+        found,
+        waiting[0] if waiting else None,
+        evaluated,
+        min_reached(session, period.program_key),
+    )
 
 
 def report_params(session: Session, period: ServicePeriod, review: PeriodReview) -> dict[str, Any]:
@@ -250,7 +271,7 @@ def report_params(session: Session, period: ServicePeriod, review: PeriodReview)
                 )
             )
     reached = sum(counts_as_reached(g.status) for g in period_goals)
-    unmet = needs_next_steps(period.program_key, reached, review.next_steps)
+    unmet = needs_next_steps(min_reached(session, period.program_key), reached, review.next_steps)
     end = period_end(period)
     return {
         "client": client.display_name,

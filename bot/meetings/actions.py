@@ -3,6 +3,9 @@ the reminder settings. Each runs in one transaction with the outbox rows it caus
 (bot.meetings.notices), so the change and its messages commit together.
 
 The handler calls `services.db.run(actions.book, ...)`, then wakes the outbox.
+Booking and moving ask bot.periods.hours.check_booking first, in the same transaction:
+the period's hour cap, the no-show procedure and the program's work-day rules
+[002 §3.2, §3.4.3, §2]; a refusal raises BookingRefused and nothing is written.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.meetings.notices import Quiet, answered, booked, cancelled, moved, reschedule_reminders
-from storage import audit, meetings
-from storage.meetings import MeetingView
+from bot.periods.hours import BookingRefused, check_booking
+from storage import audit, meetings, people
+from storage.meetings import MeetingError, MeetingView
 from storage.models import ClientResponse, MeetingKind, MeetingStatus, Person, Role
 
 
@@ -33,8 +37,17 @@ def book(
     quiet: Quiet,
 ) -> int:
     """One meeting, or a weekly series, with the client's cards and reminders.
-    MeetingError when the client is no longer the coach's own (nothing is booked)."""
+    MeetingError when the client is no longer the coach's own, BookingRefused when the
+    period's contract does not allow it (nothing is booked either way)."""
     assert coach.id is not None
+    if people.coach_client(session, coach.id, client_id) is None:
+        raise MeetingError("not your client")  # before any figure of the client is read
+    spans = [(start, start + duration) for start in starts]
+    check = check_booking(
+        session, client_id=client_id, kind=kind, spans=spans, now=now, tz=tz, lock=True
+    )
+    if check.problem is not None:
+        raise BookingRefused(check)
     made = meetings.book(
         session,
         coach_id=coach.id,
@@ -74,7 +87,8 @@ def move(
 ) -> int:
     """The coach's own scheduled meeting (and with `series` the rest of its series) moves
     so that it starts at `new_start`; everyone is told. 0 when it is not theirs or not
-    scheduled."""
+    scheduled; BookingRefused when the new times break the period's contract (a work day
+    outside its hours, anything but the three-party meeting during the no-show procedure)."""
     meeting = meetings.own_meeting(session, meeting_id, coach)
     if meeting is None or meeting.status != MeetingStatus.SCHEDULED.value:
         return 0
@@ -83,11 +97,26 @@ def move(
     # that crosses a daylight-saving change keeps its local time.
     first_local = meeting.starts_at.astimezone(tz)
     day_shift = new_start.date() - first_local.date()
+    targets = []
     for item in chosen:
         local = item.starts_at.astimezone(tz)
         target = datetime.combine(
             local.date() + day_shift, new_start.timetz().replace(tzinfo=None), tzinfo=tz
         )
+        targets.append((item, target))
+    check = check_booking(
+        session,
+        client_id=meeting.client_id,
+        kind=MeetingKind(meeting.kind),
+        spans=[(target, target + (item.ends_at - item.starts_at)) for item, target in targets],
+        now=now,
+        tz=tz,
+        moving=True,
+        lock=True,
+    )
+    if check.problem is not None:
+        raise BookingRefused(check)
+    for item, target in targets:
         meetings.move(session, item, target)
         moved(session, meetings.view(session, item), now, tz, quiet)
     return len(chosen)

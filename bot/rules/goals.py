@@ -39,8 +39,6 @@ TEXT_MAX = 300  # the goal, the criterion: a line or two on a phone
 EVIDENCE_MAX = 500
 COMMENT_MAX = 500
 FEEDBACK_MAX = 1000
-MIN_REACHED_JOB_COACHING = 2  # seed 001: "vähintään kaksi tavoitetta/tulosta"
-JOB_COACHING = "job-coaching"
 DROP = 2  # a fall of this many steps on the 1–5 scale is marked in the coach's digest
 REMIND_AFTER = timedelta(hours=24)  # an unanswered check-in is reminded once, a day later
 EVALUATION_TIME = time(9, 0)
@@ -206,14 +204,11 @@ def fell(previous: int | None, latest: int | None) -> bool:
     return previous - latest >= DROP
 
 
-def needs_next_steps(program_key: str, reached: int, next_steps: str | None) -> bool:
+def needs_next_steps(min_reached: int | None, reached: int, next_steps: str | None) -> bool:
     """Seed 001: a job-coaching period ends with ≥ 2 goals or results reached and/or
-    concrete next steps; the bot points out when neither holds."""
-    return (
-        program_key == JOB_COACHING
-        and reached < MIN_REACHED_JOB_COACHING
-        and not (next_steps or "").strip()
-    )
+    concrete next steps; the bot points out when neither holds. `min_reached` is the
+    program's `min_goals_reached` (Contract); a program without it asks for nothing."""
+    return min_reached is not None and reached < min_reached and not (next_steps or "").strip()
 
 
 def counts_as_reached(status: str) -> bool:

@@ -20,7 +20,7 @@ import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -36,6 +36,11 @@ INTERIM_NOTICE_HOURS = 3.0
 # Reminders before a period's end: two weeks, and two working days [DOMAIN "Time limits"].
 END_NOTICE_DAYS = 14
 END_NOTICE_WORKING_DAYS = 2
+# [000]: the employment bonus counts a job that starts at the latest this many months
+# after the period ("viimeistään 3 kk:n kuluessa palvelujakson päättymisestä").
+BONUS_WITHIN_MONTHS = 3
+# Hours are sums of floats (0.25 h steps, 1.1 h): compare with this much slack.
+EPSILON = 1e-9
 # A second period is "consecutive" when it starts at the latest this many days after the
 # first ended [001: "enintään kaksi peräkkäistä jaksoa"].
 CONSECUTIVE_GAP_DAYS = 1
@@ -158,10 +163,11 @@ _RULES: dict[str, Any] = {
 def contract(row: Mapping[str, Any], *, strict: bool = True) -> Contract:
     """A program preset row (its columns and its `rules` mapping) as a Contract.
 
-    `strict`: an unknown rules key raises, so a preset never holds a rule no code reads;
-    a running bot reads leniently and keeps the unknown names (`Contract.unknown`)."""
+    `strict`: an unknown column or rules key raises, so a preset never holds a rule no
+    code reads; a running bot reads leniently and keeps the unknown names
+    (`Contract.unknown`)."""
     rules = dict(row.get("rules") or {})
-    unknown = tuple(sorted(set(rules) - set(_RULES)))
+    unknown = tuple(sorted((set(row) - set(COLUMNS) - {"rules"}) | (set(rules) - set(_RULES))))
     if unknown and strict:
         raise ValueError(f"program {row['key']!r} has rules no code reads: {unknown}")
     values = {name: _RULES[name](value) for name, value in rules.items() if name in _RULES}
@@ -183,23 +189,33 @@ def contract(row: Mapping[str, Any], *, strict: bool = True) -> Contract:
 # --- length, extension, suspension --------------------------------------------------------
 
 
+def span_end(start: date, length: relativedelta) -> date:
+    """The last day of a span of `length` that begins on `start` (both days included):
+    the day before the same date `length` later. When that month has no such date (6
+    months from 31 Aug: no 31 Feb), the span fills the month and ends on its last day,
+    so a later start never ends earlier and 31 Aug + 6 months is 31 Aug – 28 Feb."""
+    anniversary = start + relativedelta(years=length.years, months=length.months)
+    if anniversary.day != start.day:  # clamped to the month's last day
+        anniversary += timedelta(days=1)
+    return anniversary + timedelta(days=length.days) - timedelta(days=1)
+
+
 def default_end(terms: Contract, start: date) -> date | None:
-    """The last day of a period started on `start` ("within 6 months of the start"):
-    start + the program's maximum length - 1 day; None when open-ended (IPS [003])."""
+    """The last day of a period started on `start` ("within 6 months of the start"
+    [002 §3.2]): the span of the program's maximum length; None when open-ended (IPS
+    [003])."""
     if terms.max_length is None:
         return None
-    return start + terms.max_length - timedelta(days=1)
+    return span_end(start, terms.max_length)
 
 
 def latest_end(terms: Contract, start: date, suspended_days: int = 0) -> date | None:
     """The last day the period can reach by extension: the maximum length plus the
     program's extension [002 §3.2: "enintään 2 kuukaudella"], moved by the days of
     suspension when the program moves the end with them."""
-    end = default_end(terms, start)
-    if end is None:
+    if terms.max_length is None:
         return None
-    if terms.max_extension is not None:
-        end = start + terms.max_length + terms.max_extension - timedelta(days=1)  # type: ignore[operator]
+    end = span_end(start, terms.max_length + (terms.max_extension or relativedelta()))
     if terms.suspension_moves_end:
         end += timedelta(days=suspended_days)
     return end
@@ -235,7 +251,7 @@ def length_problem(terms: Contract, start: date, end: date | None) -> Problem | 
         return Problem.TOO_LONG if terms.max_length is not None else None
     if end < start:
         return Problem.END_BEFORE_START
-    if terms.min_length is not None and end < start + terms.min_length - timedelta(days=1):
+    if terms.min_length is not None and end < span_end(start, terms.min_length):
         return Problem.TOO_SHORT
     limit = default_end(terms, start)
     if limit is not None and end > limit:
@@ -268,7 +284,7 @@ def suspension_problem(terms: Contract, first: date, last: date) -> Problem | No
         return Problem.NO_SUSPENSION
     if last < first:
         return Problem.END_BEFORE_START
-    if last > first + terms.suspension_max - timedelta(days=1):
+    if last > span_end(first, terms.suspension_max):
         return Problem.SUSPENSION_TOO_LONG
     return None
 
@@ -295,16 +311,30 @@ class PastPeriod:
 
 
 def new_period_problem(
-    terms: Contract, start: date, end: date | None, history: Iterable[PastPeriod]
+    terms: Contract,
+    start: date,
+    end: date | None,
+    history: Iterable[PastPeriod],
+    *,
+    extending: bool = False,
+    suspended_days: int = 0,
 ) -> Problem | None:
-    """Whether a new period (or a period lengthened to `end`) may exist beside `history`
-    (the client's other periods): its length, no overlap with a period of the same
-    program, job-retention only after a job-search that led to a job [002 §3.1 b],
-    and [001]'s at most two consecutive periods and at most 8 months in any 12."""
+    """Whether a new period (or, `extending`, a period lengthened to `end`) may exist
+    beside `history` (the client's other periods, not this one): its length (an
+    extension may reach `latest_end`), no overlap with a period of the same program,
+    job-retention only after a job-search that led to a job [002 §3.1 b, §3.2], and
+    [001]'s at most two consecutive periods and at most 8 months in any 12."""
     past = list(history)
-    problem = length_problem(terms, start, end)
-    if problem is not None:
-        return problem
+    if not extending:
+        problem = length_problem(terms, start, end)
+        if problem is not None:
+            return problem
+    elif end is not None:
+        if end < start:
+            return Problem.END_BEFORE_START
+        limit = latest_end(terms, start, suspended_days)
+        if limit is not None and end > limit:
+            return Problem.BEYOND_EXTENSION
     same = [p for p in past if p.program_key == terms.key]
     for other in same:
         if _overlap(start, end, other.start, other.end):
@@ -313,12 +343,12 @@ def new_period_problem(
         p.program_key == terms.requires_program and p.led_to_job for p in past
     ):
         return Problem.NEEDS_EMPLOYMENT
-    limit = terms.max_consecutive_periods
-    if limit is not None and _consecutive(start, same) + 1 > limit:
+    limit_periods = terms.max_consecutive_periods
+    if limit_periods is not None and _chain(start, end, same) + 1 > limit_periods:
         return Problem.CONSECUTIVE
     if terms.max_months_in_12 is not None and end is not None:
-        spans = [(p.start, p.end or p.start) for p in same] + [(start, end)]
-        if _most_days_in_a_year(spans) > _months_days(terms.max_months_in_12, spans):
+        spans = [(p.start, p.end or p.start) for p in same]
+        if _most_months_in_a_year((start, end), spans) > terms.max_months_in_12 + 1e-9:
             return Problem.MONTHS_IN_12
     return None
 
@@ -327,9 +357,10 @@ def _overlap(a0: date, a1: date | None, b0: date, b1: date | None) -> bool:
     return a0 <= (b1 or date.max) and b0 <= (a1 or date.max)
 
 
-def _consecutive(start: date, same: list[PastPeriod]) -> int:
-    """How many periods of the program run back to back right before `start` (each
-    starting at most CONSECUTIVE_GAP_DAYS after the one before it ended)."""
+def _chain(start: date, end: date | None, same: list[PastPeriod]) -> int:
+    """How many periods of the program run back to back with a period from `start` to
+    `end`, before it and after it (each beginning at most CONSECUTIVE_GAP_DAYS after the
+    one before it ended): a period filling the gap between two others joins them."""
     chain, cursor = 0, start
     for period in sorted(same, key=lambda p: p.start, reverse=True):
         if period.end is None or period.start >= cursor:
@@ -338,40 +369,50 @@ def _consecutive(start: date, same: list[PastPeriod]) -> int:
             break
         chain += 1
         cursor = period.start
+    after: date | None = end
+    for period in sorted(same, key=lambda p: p.start):
+        if after is None:
+            break
+        if period.start <= after:
+            continue
+        if (period.start - after).days > CONSECUTIVE_GAP_DAYS:
+            break
+        chain += 1
+        after = period.end
     return chain
 
 
-def _window_starts(spans: list[tuple[date, date]]) -> set[date]:
-    """Where a 12-month window holds the most: it starts at a period's start or ends at
-    a period's end (the usual sliding-window argument)."""
-    starts = {s for s, _ in spans}
-    starts |= {e + timedelta(days=1) - relativedelta(months=12) for _, e in spans}
-    return starts
+YEAR = relativedelta(months=12)
 
 
-def _days_in(window: tuple[date, date], spans: list[tuple[date, date]]) -> int:
-    first, last = window
-    days = 0
-    for s, e in spans:
-        lo, hi = max(s, first), min(e, last)
-        if lo <= hi:
-            days += (hi - lo).days + 1
-    return days
+def months_between(first: date, last: date) -> float:
+    """The length of `first`..`last` (both included) in months, as `span_end` counts
+    them: whole months, then the days left as a share of the month after them
+    (1 Jan – 30 Apr is 4.0; 31 Oct – 28 Feb is 4.0; 1 Jan – 14 Jan is 14/31)."""
+    if last < first:
+        return 0.0
+    whole = 0
+    while span_end(first, relativedelta(months=whole + 1)) <= last:
+        whole += 1
+    done = span_end(first, relativedelta(months=whole))
+    following = span_end(first, relativedelta(months=whole + 1))
+    return whole + (last - done).days / (following - done).days
 
 
-def _most_days_in_a_year(spans: list[tuple[date, date]]) -> int:
-    best = 0
-    for w in _window_starts(spans):
-        window = (w, w + relativedelta(months=12) - timedelta(days=1))
-        best = max(best, _days_in(window, spans))
+def _most_months_in_a_year(new: tuple[date, date], spans: list[tuple[date, date]]) -> float:
+    """The most months of service any 12-month window holding part of `new` contains
+    [001: "8 kuukautta 12 kuukauden aikana"]. The fullest window begins where a period
+    begins or ends where one ends (the usual sliding-window argument)."""
+    every = [*spans, new]
+    starts = {s for s, _ in every} | {e + timedelta(days=1) - YEAR for _, e in every}
+    best = 0.0
+    for first in starts:
+        last = span_end(first, YEAR)
+        if not _overlap(first, last, *new):
+            continue
+        held = sum(months_between(max(s, first), min(e, last)) for s, e in every)
+        best = max(best, held)
     return best
-
-
-def _months_days(months: int, spans: list[tuple[date, date]]) -> int:
-    """`months` months in days, counted from the earliest start (8 months are 242–245
-    days depending on where they fall; the count from the first day is the contract's)."""
-    first = min(s for s, _ in spans)
-    return (first + relativedelta(months=months) - first).days
 
 
 # --- hours against the cap ------------------------------------------------------------------
@@ -407,11 +448,11 @@ class Hours:
     @property
     def warn(self) -> bool:
         """At 80 % of the cap or more, the coach is warned at every booking."""
-        return self.cap is not None and self.counted >= WARN_SHARE * self.cap
+        return self.cap is not None and self.counted >= WARN_SHARE * self.cap - EPSILON
 
     @property
     def over(self) -> bool:
-        return self.cap is not None and self.counted > self.cap + 1e-9
+        return self.cap is not None and self.counted > self.cap + EPSILON
 
     def plus(self, hours: float) -> Hours:
         return Hours(cap=self.cap, used=self.used, booked=self.booked + hours)
@@ -435,9 +476,9 @@ def interim_state(terms: Contract, used_hours: float) -> Interim | None:
     due = terms.interim_evaluation_hours
     if due is None:
         return None
-    if used_hours >= due:
+    if used_hours >= due - EPSILON:
         return Interim.DUE
-    if used_hours >= due - INTERIM_NOTICE_HOURS:
+    if used_hours >= due - INTERIM_NOTICE_HOURS - EPSILON:
         return Interim.APPROACHING
     return None
 
@@ -471,13 +512,20 @@ def evaluation_days(terms: Contract, start: date, until: date) -> list[date]:
 # --- work activity ------------------------------------------------------------------------------
 
 
-def work_day_problem(terms: Contract, starts: datetime, minutes: int) -> Problem | None:
-    """A work-activity day [002 §2]: 4 or 6 hours, on a weekday, between 08 and 17
-    (local wall-clock time). Programs without day rules accept any meeting."""
+def work_day_problem(
+    terms: Contract, starts: datetime, minutes: int, *, tz: tzinfo | None = None
+) -> Problem | None:
+    """A work-activity day [002 §2: "neljä tai kuusi tuntia päivässä ... arkisin
+    aikavälillä klo 8–17"]: 4 or 6 hours, on a working day (not a weekend or a public
+    holiday), between 08 and 17 wall-clock time. `starts` is local time, or an aware
+    time that `tz` (Europe/Helsinki) turns into it. Programs without day rules accept
+    any meeting."""
+    if tz is not None and starts.tzinfo is not None:
+        starts = starts.astimezone(tz)
     if terms.day_hours is not None and minutes not in [h * 60 for h in terms.day_hours]:
         return Problem.DAY_LENGTH
     if terms.day_window is not None:
-        if starts.weekday() >= 5:
+        if not is_working_day(starts.date()):
             return Problem.NOT_WEEKDAY
         first, last = terms.day_window
         ends = starts + timedelta(minutes=minutes)
@@ -490,7 +538,9 @@ def day_lengths(terms: Contract, start: time) -> list[int]:
     """The day lengths (minutes) a work-activity day starting at `start` may have."""
     if terms.day_hours is None:
         return []
-    last = terms.day_window[1] if terms.day_window else time(23, 59)
+    first, last = terms.day_window or (time(0, 0), time(23, 59))
+    if start < first:
+        return []
     base = datetime(2000, 1, 3)
     return [
         h * 60
@@ -541,7 +591,7 @@ def bonus_may_apply(terms: Contract, job: Employment, period_end: date) -> bool:
     return (
         job.open_market
         and job.hours_week >= weekly
-        and job.start <= period_end + relativedelta(months=3)
+        and job.start <= period_end + relativedelta(months=BONUS_WITHIN_MONTHS)
     )
 
 

@@ -94,6 +94,8 @@ async def test_coach_and_caseworker_get_their_own_menus(bot: Harness) -> None:
         "meetings",
         "change",
         "schedule",
+        "period",
+        "interim",
         "goals",
         "progress",
         "me",

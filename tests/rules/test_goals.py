@@ -83,11 +83,12 @@ def test_a_fall_of_two_steps_is_marked(previous: int | None, latest: int | None,
 
 
 def test_job_coaching_needs_two_reached_or_next_steps() -> None:
-    assert needs_next_steps("job-coaching", 1, None)
-    assert needs_next_steps("job-coaching", 0, "   ")
-    assert not needs_next_steps("job-coaching", 2, None)
-    assert not needs_next_steps("job-coaching", 1, "Applies to the logistics course in January")
-    assert not needs_next_steps("job-search", 0, None)  # the rule is job coaching's
+    # job-coaching's preset has min_goals_reached 2 [001]; other programs have none.
+    assert needs_next_steps(2, 1, None)
+    assert needs_next_steps(2, 0, "   ")
+    assert not needs_next_steps(2, 2, None)
+    assert not needs_next_steps(2, 1, "Applies to the logistics course in January")
+    assert not needs_next_steps(None, 0, None)  # a program without the rule
 
 
 def test_evaluation_is_due_on_the_last_working_day_at_nine() -> None:
