@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 
 DISPATCHER_KEY = "coachbot.dispatcher"
+JOBS_KEY = "coachbot.jobs"
 
 # Every periodic job of the bot, in one table: each runs once at start (a bot that was
 # down catches up at once) and then every interval, one run at a time.
@@ -52,6 +53,7 @@ def build_application(
     token: str | None = None,
     limits: TelegramLimits | None = None,
     dispatcher_options: dict[str, object] | None = None,
+    job_table: tuple[jobs.Job, ...] = JOBS,
 ) -> Application:  # type: ignore[type-arg]
     """Build (not start) the Application: the same object in polling, webhook and tests."""
     settings = services.settings
@@ -85,6 +87,8 @@ def build_application(
     )
     application = ApplicationBuilder().bot(bot).post_init(_post_init).post_stop(_post_stop).build()
     application.bot_data[SERVICES_KEY] = services
+    # The jobs this bot runs: all of them, but for a test that leaves out what it is not about.
+    application.bot_data[JOBS_KEY] = job_table
     options: dict[str, object] = {
         "batch_size": settings.outbox_batch,
         "concurrency": settings.outbox_concurrency,
@@ -124,7 +128,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     dispatcher: Dispatcher = application.bot_data[DISPATCHER_KEY]
     await dispatcher.bot.initialize()
     dispatcher.attach(application)
-    jobs.start_all(application, JOBS)
+    jobs.start_all(application, application.bot_data[JOBS_KEY])
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]

@@ -38,6 +38,7 @@ from bot.meetings.keyboards import month_calendar, parse_calendar
 from bot.periods import actions, buttons, texts
 from bot.periods.actions import Overview, PeriodError, PeriodRefused
 from bot.periods.programs import program_name
+from bot.periods.terms import describe
 from bot.rules.periods import EndReason
 from bot.services import services_of
 from handlers.ui import Flow, Steps, Turn, nav_row, own_client, show, stale_buttons, typed_text
@@ -158,6 +159,19 @@ def view_text(found: Overview, t: Translator) -> str:
         parts.append(t("An extension is waiting for the caseworker's decision."))
     if "hours" in found.pending:
         parts.append(t("More hours are waiting for the caseworker's decision."))
+    if found.job is not None:
+        parts.append(
+            t(
+                "Employment: starts {start}, {hours} h a week.",
+                start=_day(found.job.start, t),
+                hours=_number(found.job.hours_week, t.language),
+            )
+        )
+        if found.bonus_may_apply:
+            parts.append(t("The employment bonus may apply once the job has lasted 3 months."))
+    if found.terms is not None:
+        parts.append("")
+        parts.extend(describe(found.terms, t))
     return "\n".join(parts)
 
 

@@ -25,14 +25,17 @@ from sqlmodel import Session
 from bot import outbox
 from bot.meetings.notices import cancelled as meeting_cancelled
 from bot.periods import buttons, texts
+from bot.periods.hours import hours_of
 from bot.periods.programs import PROGRAM_NAMES
 from bot.periods.terms import terms_of
 from bot.rules.periods import (
     Contract,
+    Employment,
     EndReason,
     Hours,
     PastPeriod,
     Problem,
+    bonus_may_apply,
     default_end,
     end_after_suspension,
     extension_problem,
@@ -54,11 +57,6 @@ from storage.models import (
     Role,
     ServicePeriod,
 )
-
-try:  # the hours against the cap (bot.periods.hours), shown when it is there
-    from bot.periods.hours import hours_of
-except ImportError:  # pragma: no cover - the view then shows the cap alone
-    hours_of = None  # type: ignore[assignment]
 
 on_ = on  # `end_period`'s and `resume`'s parameter `on` hides the render helper
 
@@ -767,6 +765,10 @@ class Overview:
     may_extend: bool = False
     may_suspend: bool = False
     pending: tuple[str, ...] = ()
+    terms: Contract | None = None
+    job: Employment | None = None
+    # [000]: the employment recorded may earn the bonus once it has lasted 3 months.
+    bonus_may_apply: bool = False
 
 
 def overview(session: Session, coach_id: int, client_id: int, now: datetime) -> Overview | None:
@@ -786,7 +788,16 @@ def overview(session: Session, coach_id: int, client_id: int, now: datetime) -> 
         return Overview(client_id=client_id, client=client.display_name)
     terms = terms_of(session, period.program_key)
     latest = latest_end(terms, period.start_date, period.suspended_days)
-    counted = hours_of(session, period, now) if hours_of is not None else None
+    job = None
+    if period.job_start is not None and period.job_hours_week is not None:
+        job = Employment(
+            start=period.job_start,
+            hours_week=period.job_hours_week,
+            open_market=bool(period.job_open_market),
+        )
+    bonus = job is not None and bonus_may_apply(
+        terms, job, period.ended_on or period.planned_end or job.start
+    )
     return Overview(
         client_id=client_id,
         client=client.display_name,
@@ -799,12 +810,15 @@ def overview(session: Session, coach_id: int, client_id: int, now: datetime) -> 
         suspended_until=period.suspended_until,
         latest=latest,
         cap=hour_cap(terms, period.hour_cap, period.extra_hours),
-        hours=counted,
+        hours=hours_of(session, period, now),
         may_extend=(
             period.planned_end is not None and latest is not None and latest > period.planned_end
         ),
         may_suspend=terms.suspension_max is not None,
         pending=tuple(r.kind for r in rows.pending_requests(session, period.id or 0)),
+        terms=terms,
+        job=job,
+        bonus_may_apply=bonus,
     )
 
 

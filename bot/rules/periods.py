@@ -557,20 +557,6 @@ def days_per_week_problem(terms: Contract, days: int) -> Problem | None:
     return None if low <= days <= high else Problem.DAYS_PER_WEEK
 
 
-def leave_days(terms: Contract, attendance_days_by_month: Iterable[int]) -> int:
-    """Leave days accrued: `leave_days_per_month` for each month with at least
-    `leave_min_attendance_days` attendance days [002 §2: 2 a month, 24 a year]."""
-    if terms.leave_days_per_month is None or terms.leave_min_attendance_days is None:
-        return 0
-    months = sum(1 for d in attendance_days_by_month if d >= terms.leave_min_attendance_days)
-    return months * terms.leave_days_per_month
-
-
-def too_few_meetings(terms: Contract, meetings_in_week: int) -> bool:
-    """[001]: meetings at least 1–2 times a week; fewer than the lower bound is noted."""
-    return terms.meetings_per_week is not None and meetings_in_week < terms.meetings_per_week[0]
-
-
 # --- the employment a period led to ---------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.app import DISPATCHER_KEY, build_application
+from bot.app import DISPATCHER_KEY, JOBS, build_application
 from bot.embedded import inbox_of, running
 from bot.fakeapi import Conversation, FakeTelegram
 from bot.inbox.worker import InboxWorker
@@ -50,9 +50,11 @@ class Harness:
         dispatcher_options: dict[str, Any] | None = None,
         polling: bool = True,
         mode: str | None = None,
+        without_jobs: tuple[str, ...] = (),
         **settings: Any,
     ) -> None:
         self.polling = polling
+        self.without_jobs = without_jobs
         self.mode = mode
         self.database_url = database_url
         self.clock: Clock | Callable[[], datetime] = (
@@ -94,7 +96,10 @@ class Harness:
         )
         services = Services(settings=settings, db=Database(self.database_url), clock=self.clock)
         self.app = build_application(
-            services, limits=self.limits, dispatcher_options=self.dispatcher_options
+            services,
+            limits=self.limits,
+            dispatcher_options=self.dispatcher_options,
+            job_table=tuple(job for job in JOBS if job.name not in self.without_jobs),
         )
         self._running = running(self.app, polling=self.polling, mode=self.mode)  # type: ignore[arg-type]
         await self._running.__aenter__()

@@ -55,8 +55,13 @@ POINTED_OUT = (
 @asynccontextmanager
 async def goals_bot(database_url: str) -> AsyncIterator[Harness]:
     """The bot on Monday 23.11.2026 09.00, its goals job run by hand (`sweep`)."""
+    # The period's own reminders and automatic end (bot.periods.jobs) are not these tests'
+    # subject: they move periods' ends by hand and look at the goals' prompts alone.
     async with Harness(
-        database_url, now=MONDAY_9.astimezone(UTC), COACHBOT_OUTBOX_INTERVAL=0.2
+        database_url,
+        now=MONDAY_9.astimezone(UTC),
+        COACHBOT_OUTBOX_INTERVAL=0.2,
+        without_jobs=("periods",),
     ) as harness:
         # The tests run the goals job by hand at the clock they set; the JobQueue's own
         # runs (at start, then every minute) would race them for the same work.

@@ -37,14 +37,12 @@ from bot.rules.periods import (
     hour_cap,
     interim_state,
     latest_end,
-    leave_days,
     length_problem,
     monthly_fee,
     months_between,
     new_period_problem,
     span_end,
     suspension_problem,
-    too_few_meetings,
     work_day_problem,
 )
 from storage.db import Database
@@ -562,26 +560,11 @@ def test_two_to_five_days_a_week(presets: dict[str, Contract], days: int, ok: bo
     assert days_per_week_problem(presets["job-search"], days) is None
 
 
-def test_two_leave_days_a_month_with_fourteen_attendance_days(
+def test_job_coaching_meets_face_to_face_at_least_once_a_week(
     presets: dict[str, Contract],
 ) -> None:
-    wa = presets["work-activity"]
-    assert leave_days(wa, [14]) == 2
-    assert leave_days(wa, [13]) == 0
-    assert leave_days(wa, [14, 13, 20, 0]) == 4
-    assert leave_days(wa, [20] * 12) == 24  # "Lomapäiviä on vuodessa 24"
-    for key in PRESETS:
-        if key != "work-activity":
-            assert leave_days(presets[key], [20] * 12) == 0, key
-
-
-def test_job_coaching_meets_at_least_once_a_week(presets: dict[str, Contract]) -> None:
     jc = presets["job-coaching"]
-    assert too_few_meetings(jc, 0) and not too_few_meetings(jc, 1)
     assert jc.face_to_face and jc.meetings_per_week == (1, 2)
-    for key in PRESETS:
-        if key != "job-coaching":
-            assert not too_few_meetings(presets[key], 0), key
 
 
 # --- on-the-job billing -------------------------------------------------------------------------
