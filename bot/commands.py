@@ -24,7 +24,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("alerts", N_("Open alerts"), frozenset({Role.CASEWORKER, Role.ADMIN})),
     CommandSpec("change", N_("Report a significant change"), frozenset({Role.COACH})),
     CommandSpec("schedule", N_("Book a meeting"), frozenset({Role.COACH})),
-    CommandSpec("period", N_("Service period: extend, suspend, end"), frozenset({Role.COACH})),
+    CommandSpec(
+        "period", N_("Service period: extend, suspend, end"), frozenset({Role.COACH, Role.ADMIN})
+    ),
     CommandSpec("interim", N_("Interim evaluation"), frozenset({Role.COACH})),
     CommandSpec("goals", N_("Goals and check-ins"), frozenset({Role.CLIENT, Role.COACH})),
     CommandSpec("progress", N_("Progress chart"), frozenset({Role.CLIENT, Role.COACH})),

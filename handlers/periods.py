@@ -84,7 +84,7 @@ class Draft(Steps):
 FLOW = Flow(
     key="periods",
     draft=Draft,
-    roles=(Role.COACH,),
+    roles=(Role.COACH, Role.ADMIN),
     prefix="pe",
     stopped=N_("Stopped. Nothing was changed."),
 )
@@ -179,9 +179,11 @@ def view_rows(found: Overview, t: Translator) -> list[list[InlineKeyboardButton]
     if found.period_id is None:
         return [_button("➕ " + t("Start a period"), "pe:n"), nav_row(t, "pe")]
     rows = []
-    if found.may_extend and "extension" not in found.pending:
+    if found.direct and found.may_extend:
+        rows.append(_button("📅 " + t("Extend"), "pe:x"))
+    elif found.may_extend and "extension" not in found.pending:
         rows.append(_button("📅 " + t("Ask for an extension"), "pe:x"))
-    if found.cap is not None and "hours" not in found.pending:
+    if found.cap is not None and "hours" not in found.pending and not found.direct:
         rows.append(_button("⏱ " + t("Ask for more hours"), "pe:h"))
     if found.status == PeriodStatus.SUSPENDED.value:
         rows.append(_button("▶ " + t("Resume now"), "pe:r"))
@@ -369,6 +371,8 @@ async def _chosen_day(turn: Turn[Draft], state: int, day: date) -> int:
     draft, services = turn.draft, turn.services
     if state == EXTEND:
         assert turn.person.id is not None
+        if turn.person.role == Role.ADMIN.value:  # the provider's admin extends at once
+            return await _act(turn, actions.extend_period, until=day)
         return await _act(
             turn, actions.request, coach=True, kind="extension", until=day, hours=None, note=None,
             done=turn.t("Asked. The caseworker decides, and you will be told."),

@@ -157,18 +157,16 @@ def current_period(session: Session, client_id: int) -> ServicePeriod | None:
 
 
 def clients_of(session: Session, viewer: Person) -> list[ClientSummary]:
-    """A coach's or caseworker's own active clients; anyone else sees nobody."""
+    """A coach's or caseworker's own active clients, the provider admin's all active
+    clients (the admin runs the contracts: `/period`); a client sees nobody."""
+    query = select(Person).where(Person.role == Role.CLIENT.value, col(Person.active))
     if viewer.role == Role.COACH.value:
-        link = Person.coach_id
+        query = query.where(Person.coach_id == viewer.id)
     elif viewer.role == Role.CASEWORKER.value:
-        link = Person.caseworker_id
-    else:
+        query = query.where(Person.caseworker_id == viewer.id)
+    elif viewer.role != Role.ADMIN.value or not viewer.active:
         return []
-    clients = session.exec(
-        select(Person)
-        .where(link == viewer.id, Person.role == Role.CLIENT.value, col(Person.active))
-        .order_by(col(Person.display_name))
-    ).all()
+    clients = session.exec(query.order_by(col(Person.display_name))).all()
     summaries = []
     for client in clients:
         assert client.id is not None

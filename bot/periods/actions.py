@@ -769,15 +769,20 @@ class Overview:
     job: Employment | None = None
     # [000]: the employment recorded may earn the bonus once it has lasted 3 months.
     bonus_may_apply: bool = False
+    # The viewer is the provider's admin: an extension is made, not asked for.
+    direct: bool = False
 
 
 def overview(session: Session, coach_id: int, client_id: int, now: datetime) -> Overview | None:
-    """The coach's own active client's current period; None for anyone else's client."""
+    """An active client's current period, for their own coach or an admin (`coach_id` is
+    the viewer); None for anyone else."""
     client = session.get(Person, client_id)
+    viewer = session.get(Person, coach_id)
+    admin = viewer is not None and viewer.active and viewer.role == Role.ADMIN.value
     if (
         client is None
         or client.role != Role.CLIENT.value
-        or client.coach_id != coach_id
+        or (client.coach_id != coach_id and not admin)
         or not client.active
     ):
         audit.record(session, "period.denied", actor_id=coach_id, subject_id=client_id, at=now)
@@ -785,7 +790,7 @@ def overview(session: Session, coach_id: int, client_id: int, now: datetime) -> 
     audit.record(session, "period.view", actor_id=coach_id, subject_id=client_id, at=now)
     period = rows.current_period(session, client_id)
     if period is None:
-        return Overview(client_id=client_id, client=client.display_name)
+        return Overview(client_id=client_id, client=client.display_name, direct=admin)
     terms = terms_of(session, period.program_key)
     latest = latest_end(terms, period.start_date, period.suspended_days)
     job = None
@@ -819,6 +824,7 @@ def overview(session: Session, coach_id: int, client_id: int, now: datetime) -> 
         terms=terms,
         job=job,
         bonus_may_apply=bonus,
+        direct=admin,
     )
 
 

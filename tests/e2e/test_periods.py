@@ -33,7 +33,7 @@ from storage.models import (
     ServicePeriod,
 )
 from tests.e2e.harness import Harness
-from tests.e2e.stale import LEAVES, REFUSED, leave, press_stale, seen
+from tests.e2e.stale import LEAVES, REFUSED, Seen, leave, press_stale, seen
 
 pytestmark = pytest.mark.asyncio
 HKI = ZoneInfo("Europe/Helsinki")
@@ -309,3 +309,28 @@ async def test_period_buttons_are_stale_once_restarted_or_left(bot: Harness, how
     with bot.db.session() as session:
         assert list(session.exec(select(PeriodRequest))) == []
     assert period(bot, made.id).planned_end == date(2027, 5, 1)
+
+
+async def test_the_admin_extends_any_clients_period_at_once(bot: Harness) -> None:
+    """The provider's admin runs the contracts in chat as on the command line: any active
+    client, and an extension is made (the caseworker decided outside the bot), not asked."""
+    t = team(bot)
+    made = start(bot, t)
+    admin = bot.fake.chat(bot.link(bot.add(Role.ADMIN, "Aino Ylläpito"), user_id=next(USER_IDS)))
+    view = await open_period(admin, t.client)
+    data = [d for row in view.buttons for _, d in row]
+    assert "pe:x" in data and "pe:h" not in data  # no "ask for more hours": nobody to ask
+    assert "Työnhakuvalmennus" in (view.text or "")
+    calendar = await admin.press(expect="edit", callback_data="pe:x", message=view)
+    june = await admin.press(expect="edit", callback_data="pex:m:2027-06", message=calendar)
+    await admin.press(expect="edit", callback_data="pex:d:2027-06-15", message=june)
+    assert period(bot, made.id or 0).planned_end == date(2027, 6, 15)
+    with bot.db.session() as session:
+        assert session.exec(select(PeriodRequest)).all() == []  # nothing waits for a decision
+    # The coach and the client hear of it; a coach of someone else sees no such client.
+    other = bot.fake.chat(bot.link(bot.add(Role.COACH, "Olli Muu"), user_id=next(USER_IDS)))
+    step = await other.say("/period")
+    assert step.buttons == []  # "You have no clients yet."
+    # A press forged with the client's id on an admin's view is answered "no longer valid".
+    assert await press_stale(bot, other, [Seen(view.message_id, (f"pe:c:{t.client}",))]) == 1
+    assert period(bot, made.id or 0).planned_end == date(2027, 6, 15)
