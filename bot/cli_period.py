@@ -143,6 +143,7 @@ def period_start(
     period = _run(
         actions.start_period, actor_id=None, client_id=client, program_key=program,
         start=_day(start, "--start"), end=_day(end, "--end"), hour_cap=hours,
+        provider=Settings().provider_name,
     )  # fmt: skip
     typer.echo(f"Started: {_show(period)}")
     typer.echo(str(period.id))

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
         default=OFFICIAL_API_BASE_URL, validation_alias="TELEGRAM_API_BASE_URL"
     )
     bot_username: str | None = Field(default=None, validation_alias="COACHBOT_BOT_USERNAME")
+    # The coaching provider's name, told to a client when their period starts [002 §3.4.2].
+    provider_name: str | None = Field(
+        default=None, max_length=120, validation_alias="COACHBOT_PROVIDER_NAME"
+    )
     data_dir: Path = Field(default=Path("data"), validation_alias="COACHBOT_DATA_DIR")
     database_url_setting: str | None = Field(default=None, validation_alias="DATABASE_URL")
     timezone: str = Field(default="Europe/Helsinki", validation_alias="COACHBOT_TIMEZONE")

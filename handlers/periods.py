@@ -333,8 +333,12 @@ def _running(turn: Turn[Draft]) -> int:
 
 
 async def on_action(turn: Turn[Draft]) -> int:
-    """One of the view's buttons."""
+    """One of the view's buttons, if the view offers it now (a forged or an older view's
+    press is refused: an open-ended period has no extension, a program no suspension)."""
     action = turn.group(1)
+    offered = {b.callback_data for row in view_rows(await _overview(turn), turn.t) for b in row}
+    if f"pe:{action}" not in offered:
+        raise turn.refused("periods: not offered")
     if action == "n":
         if turn.draft.period_id is not None:
             raise turn.refused("periods: a period runs")
@@ -474,7 +478,7 @@ async def _start(turn: Turn[Draft], day: date) -> int:
         await services.db.run(
             actions.start_period, actor_id=turn.person.id, client_id=draft.client_id,
             program_key=draft.program, start=day, end=None, hour_cap=draft.cap,
-            now=services.now(),
+            now=services.now(), provider=services.settings.provider_name,
         )  # fmt: skip
     except (PeriodRefused, PeriodError) as error:
         await turn.alert(_refusal(turn.t, error))

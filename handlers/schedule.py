@@ -290,7 +290,7 @@ async def _confirm(turn: Turn[Draft]) -> int:
     lines += warnings
     lines += hours_lines(check, t, person.language)
     rows = [[InlineKeyboardButton("✔ " + t("Book"), callback_data="sc:ok")]]
-    if check.problem is Problem.OVER_CAP:
+    if check.problem is Problem.OVER_CAP and check.more_possible >= missing_hours(check):
         more = t("Ask the caseworker for more hours")
         rows = [[InlineKeyboardButton(more, callback_data="sc:more")]]
     elif check.problem is not None:
@@ -335,19 +335,39 @@ def hours_lines(check: BookingCheck, t: Translator, language: str) -> list[str]:
     return found
 
 
+def missing_hours(check: BookingCheck) -> float:
+    """The hours a booking past the cap lacks, rounded up to the half hour."""
+    if check.after is None or check.after.cap is None:
+        return 0.0
+    return math.ceil((check.after.counted - check.after.cap) * 2) / 2
+
+
 def refusal(check: BookingCheck, t: Translator, language: str) -> str:
     """Why the period's contract does not allow this booking (or move)."""
     problem, terms = check.problem, check.terms
     before, after = check.before, check.after
     if problem is Problem.OVER_CAP and before is not None and after is not None:
         assert before.cap is not None and before.left is not None
+        figures = {
+            "new": show_hours(after.booked - before.booked, language),
+            "left": show_hours(max(before.left, 0), language),
+            "cap": show_hours(before.cap, language),
+        }
+        if check.more_possible >= missing_hours(check):
+            return t(
+                "✖ Not booked: this needs {new} h, but only {left} h are left of the cap of "
+                "{cap} h. You can ask the caseworker for more hours.",
+                **figures,
+            )
         return t(
             "✖ Not booked: this needs {new} h, but only {left} h are left of the cap of "
-            "{cap} h. You can ask the caseworker for more hours.",
-            new=show_hours(after.booked - before.booked, language),
-            left=show_hours(max(before.left, 0), language),
-            cap=show_hours(before.cap, language),
+            "{cap} h, the most the program allows.",
+            **figures,
         )
+    if problem is Problem.OUTSIDE_PERIOD:
+        return t("✖ That day is outside the client's service period.")
+    if problem is Problem.SUSPENDED:
+        return t("✖ The service is suspended on that day.")
     if problem is Problem.PROCEDURE:
         return t(
             "✖ A three-party meeting has been called to decide whether the service ends. "
@@ -557,8 +577,7 @@ async def on_more_hours(turn: Turn[Draft]) -> int:
     )
     if check.problem is not Problem.OVER_CAP or check.period_id is None:
         return await _confirm(turn)  # it fits now, or is refused for another reason
-    assert check.after is not None and check.after.cap is not None
-    missing = math.ceil((check.after.counted - check.after.cap) * 2) / 2
+    missing = missing_hours(check)
     try:
         await services.db.run(
             periods.request,
@@ -572,6 +591,9 @@ async def on_more_hours(turn: Turn[Draft]) -> int:
         )
     except periods.PeriodError as error:  # e.g. one is waiting already, or no caseworker
         await turn.show(t(period_texts.ERRORS.get(error.code, period_texts.ERRORS["not_yours"])))
+        return FLOW.end(turn.context)
+    except periods.PeriodRefused as refused:  # the program's cap is reached meanwhile
+        await turn.show(t(period_texts.problem_text(refused.problem)))
         return FLOW.end(turn.context)
     services.wake_outbox()
     await turn.show(

@@ -14,13 +14,13 @@ from storage.models import (
     AuditEntry,
     Meeting,
     MeetingStatus,
-    PeriodStatus,
     Person,
     Program,
     Role,
     ServicePeriod,
     utcnow,
 )
+from storage.periods import current_period
 
 NAME_MAX = 120
 
@@ -142,18 +142,6 @@ def set_language(session: Session, person_id: int, language: str) -> None:
     audit.record(
         session, "person.language", actor_id=person_id, subject_id=person_id, detail=language
     )
-
-
-def current_period(session: Session, client_id: int) -> ServicePeriod | None:
-    """The newest period that has not ended."""
-    return session.exec(
-        select(ServicePeriod)
-        .where(
-            ServicePeriod.client_id == client_id,
-            ServicePeriod.status != PeriodStatus.ENDED.value,
-        )
-        .order_by(col(ServicePeriod.start_date).desc())
-    ).first()
 
 
 def clients_of(session: Session, viewer: Person) -> list[ClientSummary]:

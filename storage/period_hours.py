@@ -40,25 +40,22 @@ def used_hours(
     until: datetime | None,
     *,
     attended: str,
-) -> float:
-    """The hours of the client's meetings in [since, until) that have an outcome: the
-    hours used for `attended`, the billable hours for every other outcome (a late notice
-    or a no-show bills the planned hours, an on-time notice and a provider's cancellation
-    nothing)."""
-    hours = case(
-        (
-            col(Attendance.outcome) == attended,
-            func.coalesce(Attendance.hours_used, Attendance.billable_hours),
-        ),
-        else_=Attendance.billable_hours,
-    )
+) -> tuple[float, float]:
+    """The hours of the client's meetings in [since, until) that have an outcome, and
+    of those the hours held: the hours used for `attended`, the billable hours for every
+    other outcome (a late notice or a no-show bills the planned hours, an on-time notice
+    and a provider's cancellation nothing). One query."""
+    held = func.coalesce(Attendance.hours_used, Attendance.billable_hours)
+    hours = case((col(Attendance.outcome) == attended, held), else_=Attendance.billable_hours)
+    only_held = case((col(Attendance.outcome) == attended, held), else_=0.0)
     query = (
-        select(func.coalesce(func.sum(hours), 0.0))
+        select(func.coalesce(func.sum(hours), 0.0), func.coalesce(func.sum(only_held), 0.0))
         .select_from(Attendance)
         .join(Meeting, col(Meeting.id) == col(Attendance.meeting_id))
         .where(Meeting.client_id == client_id)
     )
-    return float(session.exec(_window(query, since, until)).one() or 0.0)
+    used, coached = session.exec(_window(query, since, until)).one()
+    return float(used or 0.0), float(coached or 0.0)
 
 
 def booked_spans(
@@ -84,23 +81,6 @@ def booked_spans(
         ~excused,
     )
     return [(start, end) for start, end in session.exec(_window(query, since, until))]
-
-
-def current_period(session: Session, client_id: int, *, lock: bool = False) -> ServicePeriod | None:
-    """The client's newest period that has not ended. `lock`: the row is locked until
-    the transaction ends (PostgreSQL), so two bookings for one client are counted one
-    after the other and cannot both pass the cap."""
-    query = (
-        select(ServicePeriod)
-        .where(
-            ServicePeriod.client_id == client_id,
-            ServicePeriod.status != PeriodStatus.ENDED.value,
-        )
-        .order_by(col(ServicePeriod.start_date).desc(), col(ServicePeriod.id).desc())
-    )
-    if lock:
-        query = query.with_for_update()
-    return session.exec(query).first()
 
 
 def periods_of_clients(session: Session, client_ids: list[int]) -> dict[int, ServicePeriod]:

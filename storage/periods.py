@@ -26,20 +26,33 @@ APPROVED = "approved"
 DECLINED = "declined"
 
 
-def period(session: Session, period_id: int) -> ServicePeriod | None:
-    return session.get(ServicePeriod, period_id)
+def period(session: Session, period_id: int, *, lock: bool = False) -> ServicePeriod | None:
+    """`lock`: read afresh and keep the row locked until the transaction ends
+    (PostgreSQL), so a change checks the state no other process is changing."""
+    if not lock:
+        return session.get(ServicePeriod, period_id)
+    return session.get(ServicePeriod, period_id, with_for_update=True, populate_existing=True)
 
 
-def current_period(session: Session, client_id: int) -> ServicePeriod | None:
-    """The newest period that has not ended (running, suspended, or agreed to start)."""
-    return session.exec(
+def current_period(session: Session, client_id: int, *, lock: bool = False) -> ServicePeriod | None:
+    """The client's period now: of those not ended, the one that started first. A second
+    period agreed during the first [001] waits behind it until the first ends, so nothing
+    (bookings, caps, the no-show procedure) is taken for the later one too early.
+
+    `lock`: the row stays locked until the transaction ends (PostgreSQL), so two changes
+    to one client's period (two bookings against the cap, an extension and the time
+    limit) are made one after the other."""
+    query = (
         select(ServicePeriod)
         .where(
             ServicePeriod.client_id == client_id,
             ServicePeriod.status != PeriodStatus.ENDED.value,
         )
-        .order_by(col(ServicePeriod.start_date).desc(), col(ServicePeriod.id).desc())
-    ).first()
+        .order_by(col(ServicePeriod.start_date), col(ServicePeriod.id))
+    )
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
 
 
 def history(session: Session, client_id: int) -> list[ServicePeriod]:

@@ -3,7 +3,8 @@ outbox with an Acknowledge button, and sent again (also to the admins) every wor
 at the time they were raised until someone acknowledges them. The acknowledgement takes
 the button off every copy that was sent. They carry the client's name and the facts.
 A no-show alert's copy to the client's caseworker also offers the no-show procedure's
-choices [002 §3.4.3] (bot.periods.procedure: a choice acknowledges the alert too).
+choices [002 §3.4.3], and a "wants to stop" alert's copy the interruption of the service
+[issue 12 §1] (bot.periods.procedure: a choice acknowledges the alert too).
 
 This module is the alerts' only write path (raise, acknowledge, send again, and the
 client's own "I want to stop"); each function runs inside the caller's transaction and
@@ -33,16 +34,21 @@ def _ref(alert: Alert) -> str:
 
 
 PROCEDURE_KINDS = buttons.PROCEDURE_KINDS
+STOP_KINDS = buttons.STOP_KINDS
 
 
-def _offers_choices(session: Session, alert: Alert) -> bool:
-    """A no-show alert offers the caseworker the no-show procedure's choices [002 §3.4.3]
-    while the client has a period to apply them to (bot.periods.procedure decides)."""
-    return (
-        AlertKind(alert.kind) in PROCEDURE_KINDS
+def _offers_choices(session: Session, alert: Alert) -> AlertKind | None:
+    """The kind whose choices the caseworker's copy offers, if any: a no-show alert the no-show
+    procedure's [002 §3.4.3], a "wants to stop" alert the interruption [issue 12 §1], while
+    the client has a period that has not ended (bot.periods.procedure decides)."""
+    kind = AlertKind(alert.kind)
+    if (
+        kind in PROCEDURE_KINDS | STOP_KINDS
         and alert.caseworker_id is not None
         and periods.current_period(session, alert.client_id) is not None
-    )
+    ):
+        return kind
+    return None
 
 
 def _push(
@@ -68,7 +74,7 @@ def _push(
             message=message,
             params=params,
             # The choices are the caseworker's alone: an admin's copy only acknowledges.
-            buttons=buttons.pushed(alert.id, choices and recipient == alert.caseworker_id),
+            buttons=buttons.pushed(alert.id, choices if recipient == alert.caseworker_id else None),
             key=f"{key}:{recipient}",
             due_at=now,
             priority=Priority.ALERT,

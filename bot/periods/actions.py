@@ -41,6 +41,7 @@ from bot.rules.periods import (
     extension_problem,
     hour_cap,
     latest_end,
+    more_hours_possible,
     new_period_problem,
     suspension_days,
     suspension_problem,
@@ -166,8 +167,10 @@ def may_act(session: Session, actor_id: int | None, client: Person) -> bool:
 def _period(
     session: Session, actor_id: int | None, period_id: int, *, running: bool = True
 ) -> tuple[ServicePeriod, Person]:
-    """The period and its client, if the actor may act on it (and it has not ended)."""
-    period = rows.period(session, period_id)
+    """The period and its client, if the actor may act on it (and it has not ended);
+    the row stays locked for the rest of the action, so the time-limit sweep, a decision
+    and the coach's change are made one after another."""
+    period = rows.period(session, period_id, lock=True)
     if period is None:
         raise PeriodError("not_found")
     client = session.get(Person, period.client_id)
@@ -218,9 +221,11 @@ def start_period(
     end: date | None,
     hour_cap: float | None,
     now: datetime,
+    provider: str | None = None,
 ) -> ServicePeriod:
     """A new period of `program_key` from `start`, ending by default at the program's
     maximum length; `hour_cap` is the agreement's (at most the program's [002 §3.2]).
+    `provider`: the coaching provider's name (the setting COACHBOT_PROVIDER_NAME).
     The client is welcomed: who the provider is and what the service is [002 §3.4.2];
     for job coaching the caseworker gets the start notice [001]."""
     client = _client(session, client_id)
@@ -263,6 +268,8 @@ def start_period(
     if coach is not None:
         params = {"program": program, "coach": coach.display_name, "start": on(start)}
         welcome = texts.WELCOME
+        if provider:
+            params["provider"], welcome = provider, texts.WELCOME_FROM
     else:
         params, welcome = {"program": program, "start": on(start)}, texts.WELCOME_NO_COACH
     _tell(session, client, welcome, params, f"{ref}:welcome", now, ref=ref)
@@ -298,6 +305,12 @@ def end_period(
     told that it ended and why; the caseworker's notice stands for the final report until
     the reports issue writes it. Unused hours lapse with it."""
     period, client = _period(session, actor_id, period_id)
+    # The end is recorded as it happened: not ahead of today (a day later than UTC's date
+    # allows for the time zone), and not before a start that has already come.
+    if on > now.date() + timedelta(days=1):
+        raise PeriodError("future")
+    if on < period.start_date <= now.date():
+        raise PeriodRefused(Problem.END_BEFORE_START)
     ended_on = on
     period.status = PeriodStatus.ENDED.value
     period.ended_on = ended_on
@@ -323,7 +336,8 @@ def end_period(
     why = msg(texts.REASONS[reason])
     _tell(
         session, client, texts.ENDED_CLIENT,
-        {"program": program, "end": on_(ended_on), "reason": why},
+        {"program": program, "end": on_(ended_on),
+         "reason": msg(texts.CLIENT_REASONS[reason])},
         f"{ref}:ended:client", now, ref=ref,
     )  # fmt: skip
     if coach is not None and actor_id != coach.id:
@@ -453,6 +467,9 @@ def request(
             raise PeriodError("bad_hours")
         if cap is None:
             raise PeriodError("no_cap")
+        # Never past the program's cap ("enintään 35 tuntia" [002 §3.1 a, §3.2]).
+        if hours > more_hours_possible(terms, period.hour_cap, period.extra_hours) + 1e-9:
+            raise PeriodRefused(Problem.OVER_CAP)
         until = None
     else:
         raise ValueError(f"unknown request kind {kind!r}")
@@ -508,7 +525,11 @@ def decide_request(
     planned end (and its reminders follow it), approved hours raise the cap. The coach
     is told the decision. An extension the rules no longer allow is refused."""
     found = rows.request(session, request_id)
-    period = rows.period(session, found.period_id) if found is not None else None
+    # The period's lock orders two presses (two devices) and the time-limit sweep; the
+    # request is read again under it, so it is decided once.
+    period = rows.period(session, found.period_id, lock=True) if found is not None else None
+    if found is not None:
+        session.refresh(found)
     client = session.get(Person, period.client_id) if period is not None else None
     if (
         found is None
@@ -598,15 +619,15 @@ def suspend(
     ):
         raise PeriodError("not_active")
     terms = terms_of(session, period.program_key)
-    problem = suspension_problem(terms, first, last)
+    problem = suspension_problem(terms, first, last, period.suspended_days)
     if problem is None and first < period.start_date:
         problem = Problem.END_BEFORE_START
     if problem is not None:
         raise PeriodRefused(problem)
     today = now.astimezone(tz).date()
     period.suspended_from, period.suspended_until = first, last
-    if terms.suspension_moves_end:
-        period.suspended_days += suspension_days(first, last)
+    # Counted whether or not the end moves: together they stay within the month.
+    period.suspended_days += suspension_days(first, last)
     period.planned_end = end_after_suspension(terms, period.planned_end, first, last)
     if first <= today:
         period.status = PeriodStatus.SUSPENDED.value
@@ -683,10 +704,10 @@ def resume(
     first, last = period.suspended_from, period.suspended_until
     resumed = max(on, first)
     unused = (last - resumed).days + 1 if resumed <= last else 0
-    if unused and terms.suspension_moves_end:
+    if unused:
         period.suspended_days = max(0, period.suspended_days - unused)
-        if period.planned_end is not None:
-            period.planned_end -= timedelta(days=unused)
+    if unused and terms.suspension_moves_end and period.planned_end is not None:
+        period.planned_end -= timedelta(days=unused)
     if resumed <= first:
         period.suspended_from = period.suspended_until = None
     else:

@@ -30,12 +30,15 @@ from bot.rules.periods import (
     Hours,
     Problem,
     booking_problem,
+    dates_problem,
     days_per_week_problem,
     hour_cap,
+    more_hours_possible,
     work_day_problem,
 )
 from messages.formatting import HELSINKI, locale_of
 from storage import period_hours
+from storage import periods as period_rows
 from storage.models import MeetingKind, ServicePeriod
 
 # ServicePeriod.procedure while a three-party meeting called to end the service is ahead.
@@ -53,6 +56,8 @@ class BookingCheck:
     warn: bool
     terms: Contract | None = None
     period_id: int | None = None
+    # How many more hours the caseworker may still grant (up to the program's cap).
+    more_possible: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -88,14 +93,14 @@ def hours_of(
     cap = hour_cap(terms, period.hour_cap, period.extra_hours or 0.0)
     since, until = window(period, tz)
     assert period.client_id is not None
-    used = period_hours.used_hours(
+    used, coached = period_hours.used_hours(
         session, period.client_id, since, until, attended=Outcome.ATTENDED.value
     )
     spans = period_hours.booked_spans(
         session, period.client_id, since, until, on_time=NoticeTiming.ON_TIME.value
     )
     booked = sum(planned_hours(start, end) for start, end in spans)
-    return Hours(cap=cap, used=round(used, 4), booked=round(booked, 4))
+    return Hours(cap=cap, used=round(used, 4), booked=round(booked, 4), coached=round(coached, 4))
 
 
 def hours_of_clients(
@@ -147,7 +152,7 @@ def check_booking(
     to end the service is ahead (only that meeting may be booked), the program's day
     rules for a work-activity day, and OVER_CAP when the hours would pass the cap.
     `lock`: the write path's call (the period row stays locked until it commits)."""
-    period = period_hours.current_period(session, client_id, lock=lock)
+    period = period_rows.current_period(session, client_id, lock=lock)
     if period is None:
         return BookingCheck(problem=None, before=None, after=None, warn=False)
     terms = terms_of(session, period.program_key)
@@ -158,6 +163,12 @@ def check_booking(
     if period.procedure == THREE_PARTY and kind is not MeetingKind.THREE_PARTY:
         problem = Problem.PROCEDURE
     if problem is None:
+        suspended = None
+        if period.suspended_from is not None and period.suspended_until is not None:
+            suspended = (period.suspended_from, period.suspended_until)
+        days = [s.astimezone(tz).date() for s, _ in spans]
+        problem = dates_problem(period.start_date, period.planned_end, suspended, days)
+    if problem is None:
         problem = _day_problem(terms, kind, spans, tz)
     if problem is None and not moving and kind is MeetingKind.WORK_DAY and len(spans) > 1:
         problem = series_days_problem(terms, len({s.astimezone(tz).weekday() for s, _ in spans}))
@@ -166,6 +177,7 @@ def check_booking(
     return BookingCheck(
         problem=problem, before=before, after=after, warn=after.warn and not after.over,
         terms=terms, period_id=period.id,
+        more_possible=more_hours_possible(terms, period.hour_cap, period.extra_hours),
     )  # fmt: skip
 
 

@@ -119,7 +119,7 @@ def sweep(session: Session, now: datetime, tz: ZoneInfo) -> int:
         if coach is None or not coach.active:
             continue
         terms = terms_of(session, period.program_key)
-        used = hours_of(session, period, now, tz=tz).used
+        used = hours_of(session, period, now, tz=tz).coached
         state = interim_state(terms, used)
         if state is None:
             continue
@@ -209,7 +209,7 @@ def opening(
         return None
     period, client = found
     terms = terms_of(session, period.program_key)
-    used = hours_of(session, period, now, tz=tz).used
+    used = hours_of(session, period, now, tz=tz).coached
     written = period_hours.interim_of(session, period_id) is not None
     audit.record(session, "interim.view", actor_id=coach.id, subject_id=period_id)
     return Opening(
@@ -224,7 +224,7 @@ def open_for_coach(session: Session, coach: Person, now: datetime, tz: ZoneInfo)
         if client.coach_id != coach.id or period.id is None:
             continue
         terms = terms_of(session, period.program_key)
-        used = hours_of(session, period, now, tz=tz).used
+        used = hours_of(session, period, now, tz=tz).coached
         found.append(
             Opening(
                 period.id, client.display_name, used, terms.interim_evaluation_hours or 0, False
@@ -257,7 +257,7 @@ def write(
     if found is None or not progress.strip() or not reason.strip():
         return None
     period, client = found
-    used = hours_of(session, period, now, tz=tz).used
+    used = hours_of(session, period, now, tz=tz).coached
     evaluation = InterimEvaluation(
         period_id=period_id,
         hours_at=used,

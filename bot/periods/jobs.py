@@ -17,7 +17,7 @@ job runs each goes once; a moved end (extension, suspension) makes new keys.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -155,25 +155,38 @@ def sweep(session: Session, now: datetime, tz: ZoneInfo) -> int:
     today = now.astimezone(tz).date()
     done = 0
     for period in rows.not_ended(session):
-        client = session.get(Person, period.client_id)
-        if client is None:
-            continue
-        done += _suspensions(session, period, now, today, tz)
-        if (
-            period.planned_end is not None
-            and period.planned_end < today
-            and (period.status == PeriodStatus.ACTIVE.value)
-        ):
-            actions.end_period(
-                session, actor_id=None, period_id=period.id or 0, reason=EndReason.TIME_LIMIT,
-                note=None, on=period.planned_end, now=now,
-            )  # fmt: skip
-            done += 1
-            continue
-        if not client.active:
-            continue
-        done += _end_notices(session, period, client, now, today, tz)
-        done += _evaluations(session, period, client, now, today, tz)
+        # One period that cannot be handled (a program row gone, a rule that raises) is
+        # logged and left for the next run; the others go on.
+        try:
+            with session.begin_nested():
+                done += _one(session, period, now, today, tz)
+        except Exception:
+            log.exception("periods job: period %s failed", period.id)
+    return done
+
+
+def _one(session: Session, period: ServicePeriod, now: datetime, today: date, tz: ZoneInfo) -> int:
+    client = session.get(Person, period.client_id)
+    if client is None:
+        return 0
+    done = _suspensions(session, period, now, today, tz)
+    if (
+        period.planned_end is not None
+        and period.planned_end < today
+        and period.status == PeriodStatus.ACTIVE.value
+    ):
+        # Ended in the morning, so nobody is told at night that their service ended.
+        if now.astimezone(tz).time() < MORNING:
+            return done
+        actions.end_period(
+            session, actor_id=None, period_id=period.id or 0, reason=EndReason.TIME_LIMIT,
+            note=None, on=period.planned_end, now=now,
+        )  # fmt: skip
+        return done + 1
+    if not client.active:
+        return done
+    done += _end_notices(session, period, client, now, today, tz)
+    done += _evaluations(session, period, client, now, today, tz)
     return done
 
 

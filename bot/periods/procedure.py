@@ -9,10 +9,19 @@ the meetings already booked for that time are cancelled."
 The period keeps the state: `procedure` is "more_time" (until `procedure_until`) or
 "three_party"; `procedure_meeting_id` names the three-party meeting that decided. Booking
 reads `procedure` (bot.periods.hours.check_booking refuses while "three_party"); this
-module only sets and clears it. A choice is the client's own caseworker's, pressed on
-the alert: it acknowledges the alert (every copy loses its buttons) in the same
-transaction. Everything runs inside the caller's transaction with `now` passed in; a
-refusal is audited and returned as None.
+module only sets and clears it. "No service until it is held" covers what is already
+booked too: the coach's message offers to cancel the client's other booked meetings
+(`cancel_booked`, `pc:<period id>:cx`), while the procedure lasts. A choice is the client's
+own caseworker's, pressed on the alert: it acknowledges the alert (every copy loses its
+buttons) in the same transaction.
+
+The same kind of choice ends the service when the client said they want to stop (/stop
+confirmed) [issue 12 §1]: "Interrupt the service" on that alert (`interrupt`) ends the
+period as interrupted by the client (bot.periods.actions.end_period tells everyone and
+cancels what is booked) and acknowledges the alert.
+
+Everything runs inside the caller's transaction with `now` passed in; a refusal is
+audited and returned as None.
 """
 
 from __future__ import annotations
@@ -26,16 +35,18 @@ from sqlmodel import Session, col, select
 from telegram.ext import ContextTypes
 
 from bot import outbox
-from bot.alerts.actions import PROCEDURE_KINDS, acknowledge
-from bot.periods.actions import end_period
+from bot.alerts.actions import PROCEDURE_KINDS, STOP_KINDS, acknowledge
+from bot.meetings.notices import cancelled as meeting_cancelled
+from bot.periods import texts as period_texts
+from bot.periods.actions import PeriodError, PeriodRefused, end_period
 from bot.rules.attendance import Outcome
 from bot.rules.periods import EndReason
 from bot.services import SERVICES_KEY, Services
 from messages.formatting import HELSINKI
-from messages.i18n import N_
+from messages.i18n import N_, translator
 from messages.render import on
 from storage import alerts as alert_rows
-from storage import audit
+from storage import audit, meetings
 from storage import periods as period_rows
 from storage.models import (
     Alert,
@@ -71,6 +82,12 @@ THREE_PARTY_COACH = N_(
     "goes on. Please book it with /schedule (three-party meeting). Until it is held, no "
     "other meetings can be booked for {client}."
 )
+THREE_PARTY_COACH_BOOKED = N_(
+    "{caseworker} called a three-party meeting about {client}, to decide if the service "
+    "goes on. Please book it with /schedule (three-party meeting). Until it is held, no "
+    "other meetings can be booked for {client}, and no other service is given. Meetings "
+    "already booked: {count}. Cancel them?"
+)
 THREE_PARTY_CLIENT = N_(
     "Your caseworker wants a meeting with you, your coach and the caseworker. Your coach "
     "will tell you the time. Please come: if you do not come, your service ends."
@@ -83,14 +100,25 @@ MORE_TIME_OVER_CASEWORKER = N_(
     "Reminder: the more time you gave {client} ended on {until}, and {client} has not "
     "come to a meeting since. Please agree with the coach on what happens next."
 )
+# The note the period's end keeps when the client's own wish ended it [issue 12 §1].
+STOPPED_IN_CHAT = N_("The client said in the chat (/stop) that they want to stop.")
 THREE_PARTY_HELD = N_(
     "The three-party meeting with {client} was held. Other meetings can be booked again. "
     "If the service is to end, record it with /period."
 )
 
 
+# The coach's "cancel these meetings" on the three-party message: `pc:<period id>:cx`.
+CANCEL_PREFIX = "pc:"
+CANCEL_BOOKED = r"^pc:(\d{1,12}):cx$"
+
+
 def _ref(period: ServicePeriod) -> str:
     return f"period:{period.id}"
+
+
+def cancel_booked_buttons(period_id: int) -> list[list[dict[str, str]]]:
+    return [[{"text": period_texts.CANCEL_MEETINGS, "data": f"pc:{period_id}:cx"}]]
 
 
 @dataclass(frozen=True)
@@ -113,11 +141,16 @@ class Decided:
 
 
 def _decidable(
-    session: Session, alert_id: int, person: Person, now: datetime
+    session: Session,
+    alert_id: int,
+    person: Person,
+    now: datetime,
+    kinds: frozenset[AlertKind] = PROCEDURE_KINDS,
 ) -> tuple[Alert, Person, ServicePeriod] | None:
-    """The alert, its client and the client's period, if `person` may decide: the alert is
-    about no-shows and still open (a choice acknowledges it, once), and `person` is the
-    client's own caseworker now. Anyone else's press is audited and refused."""
+    """The alert, its client and the client's period (not ended), if `person` may decide:
+    the alert is of `kinds` (about no-shows, unless said) and still open (a choice
+    acknowledges it, once), and `person` is the client's own caseworker now. Anyone
+    else's press is audited and refused."""
     alert = alert_rows.alert(session, alert_id)
     client = session.get(Person, alert.client_id) if alert is not None else None
     found = period_rows.current_period(session, client.id) if client is not None else None  # type: ignore[arg-type]
@@ -125,7 +158,7 @@ def _decidable(
         alert is None
         or client is None
         or found is None
-        or AlertKind(alert.kind) not in PROCEDURE_KINDS
+        or AlertKind(alert.kind) not in kinds
         or alert.acknowledged_at is not None
         or person.role != Role.CASEWORKER.value
         or not person.active
@@ -161,12 +194,13 @@ def _tell(
     now: datetime,
     period: ServicePeriod,
     priority: Priority = Priority.NOTICE,
+    buttons: list[list[dict[str, str]]] | None = None,
 ) -> bool:
     if recipient is None:
         return False
     outbox.schedule(
         session, recipient_id=recipient, kind="procedure", message=message, params=params,
-        key=key, due_at=now, priority=priority, object_ref=_ref(period),
+        key=key, due_at=now, priority=priority, object_ref=_ref(period), buttons=buttons,
     )  # fmt: skip
     return True
 
@@ -238,19 +272,110 @@ def call_three_party(
     shown: int | None = None,
 ) -> Decided | None:
     """A three-party meeting to decide on ending the service: the coach books it (nothing
-    else can be booked until it is held), the client hears it will be arranged and what
-    not coming means."""
+    else can be booked until it is held; the meetings booked already are offered for
+    cancelling), the client hears it will be arranged and what not coming means."""
     found = _decide(session, alert_id, caseworker, now, shown, THREE_PARTY, None)
     if found is None:
         return None
     alert, client, period = found
-    params = {"caseworker": caseworker.display_name, "client": client.display_name}
+    assert period.id is not None
+    params: dict[str, object] = {
+        "caseworker": caseworker.display_name,
+        "client": client.display_name,
+    }
     key = f"procedure:{alert.id}:{THREE_PARTY}"
-    coach_told = _tell(
-        session, client.coach_id, THREE_PARTY_COACH, params, f"{key}:coach", now, period
-    )
+    booked = len(booked_meetings(session, period, now))
+    if booked:
+        coach_told = _tell(
+            session, client.coach_id, THREE_PARTY_COACH_BOOKED, {**params, "count": booked},
+            f"{key}:coach", now, period, buttons=cancel_booked_buttons(period.id),
+        )  # fmt: skip
+    else:
+        coach_told = _tell(
+            session, client.coach_id, THREE_PARTY_COACH, params, f"{key}:coach", now, period
+        )
     _tell(session, client.id, THREE_PARTY_CLIENT, {}, f"{key}:client", now, period)
     return Decided(alert_id, caseworker.display_name, None, coach_told)
+
+
+def booked_meetings(session: Session, period: ServicePeriod, now: datetime) -> list[Meeting]:
+    """The client's meetings still to come other than three-party ones: no service is
+    given until the three-party meeting is held [002 §3.4.3]."""
+    return [
+        meeting
+        for meeting in period_rows.scheduled_meetings(session, period.client_id, now)
+        if meeting.kind != MeetingKind.THREE_PARTY.value
+    ]
+
+
+def cancel_booked(session: Session, *, coach_id: int, period_id: int, now: datetime) -> int | None:
+    """The coach's "cancel these meetings" on the three-party message: the client's other
+    booked meetings are cancelled, and whoever had seen one is told it is off (as
+    bot.periods.actions.end_period cancels). Only the client's own coach, and only while
+    the three-party procedure lasts (after it, or on an ended period: None, audited).
+    Returns how many were cancelled."""
+    mine = period_rows.period_of_coach(session, coach_id, period_id)
+    # Locked: two presses (two devices) cancel one after the other, the second nothing.
+    period = period_rows.period(session, period_id, lock=True) if mine is not None else None
+    if (
+        period is None
+        or period.status == PeriodStatus.ENDED.value
+        or period.procedure != THREE_PARTY
+    ):
+        audit.record(session, "procedure.denied", actor_id=coach_id, subject_id=period_id,
+                     detail="cancel", at=now)  # fmt: skip
+        return None
+    count = 0
+    for meeting in booked_meetings(session, period, now):
+        for item in meetings.cancel(session, [meeting]):
+            meeting_cancelled(session, meetings.view(session, item), now)
+            count += 1
+    audit.record(session, "procedure.cancel", actor_id=coach_id, subject_id=period.id,
+                 detail=str(count), at=now)  # fmt: skip
+    return count
+
+
+# --- the client wants to stop: the caseworker interrupts the service [issue 12 §1] --------
+def open_interruption(session: Session, alert_id: int, person: Person, now: datetime) -> bool:
+    """The caseworker pressed "Interrupt the service" (or Back from its question): may
+    the question be asked? False: refused, audited."""
+    return _decidable(session, alert_id, person, now, STOP_KINDS) is not None
+
+
+def interrupt(
+    session: Session,
+    *,
+    alert_id: int,
+    caseworker: Person,
+    now: datetime,
+    tz: ZoneInfo,
+    shown: int | None = None,
+) -> Decided | None:
+    """The client confirmed /stop and their caseworker ends the service: the period ends
+    today as interrupted by the client (end_period cancels what is booked and tells the
+    client, the coach and the caseworker), and the choice acknowledges the alert."""
+    found = _decidable(session, alert_id, caseworker, now, STOP_KINDS)
+    if found is None:
+        return None
+    _, client, period = found
+    assert period.id is not None
+    t = translator(caseworker.language)
+    try:
+        end_period(
+            session, actor_id=caseworker.id, period_id=period.id, reason=EndReason.CLIENT,
+            note=t(STOPPED_IN_CHAT), on=now.astimezone(tz).date(), now=now,
+        )  # fmt: skip
+    except (PeriodError, PeriodRefused) as refused:
+        audit.record(session, "procedure.denied", actor_id=caseworker.id, subject_id=alert_id,
+                     detail=f"interrupt:{refused}", at=now)  # fmt: skip
+        return None
+    # The coach hears the end from end_period, not a bare "acknowledged" too.
+    acknowledge(session, alert_id, caseworker, now, shown, tell_coach=False)
+    audit.record(session, "procedure.interrupt", actor_id=caseworker.id, subject_id=period.id,
+                 detail=str(alert_id), at=now)  # fmt: skip
+    coach = session.get(Person, client.coach_id) if client.coach_id else None
+    told = coach is not None and coach.active
+    return Decided(alert_id, caseworker.display_name, None, told)
 
 
 def _clear(session: Session, period: ServicePeriod, meeting_id: int | None) -> None:

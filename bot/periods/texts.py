@@ -8,7 +8,16 @@ from messages.i18n import N_
 
 # --- start [002 §3.4.2: the provider makes its role clear at the very start; 001] ----------
 WELCOME = N_(
-    "Welcome to {program}! Your coach is {coach}. The coaching starts on {start}. "
+    "Welcome to {program}! Your coach is {coach}. The coaching starts on {start}.\n"
+    "Your coach helps you toward your goals and tells your caseworker how it goes. "
+    "Your caseworker decides about the service.\n"
+    "{coach} will contact you soon. You can write to me here at any time."
+)
+WELCOME_FROM = N_(
+    "Welcome to {program}! Your coach is {coach} from {provider}. "
+    "The coaching starts on {start}.\n"
+    "Your coach helps you toward your goals and tells your caseworker how it goes. "
+    "Your caseworker decides about the service.\n"
     "{coach} will contact you soon. You can write to me here at any time."
 )
 WELCOME_NO_COACH = N_(
@@ -29,9 +38,18 @@ REASONS = {
     EndReason.PURCHASER: N_("interrupted by the purchaser"),
     EndReason.NO_SHOW: N_("the client did not come to the three-party meeting"),
 }
+# The client reads why in their own terms, not the report's [002 §3.3: plain language].
+CLIENT_REASONS = {
+    EndReason.GOAL_REACHED: N_("The goal was reached."),
+    EndReason.TIME_LIMIT: N_("The time for the coaching is over."),
+    EndReason.CLIENT: N_("You wanted to stop."),
+    EndReason.PROVIDER: N_("The coaching provider decided to end it."),
+    EndReason.PURCHASER: N_("Your caseworker decided to end it."),
+    EndReason.NO_SHOW: N_("You did not come to the meeting with your coach and caseworker."),
+}
 ENDED_CLIENT = N_(
-    "Your coaching ({program}) has ended on {end}. Reason: {reason}. "
-    "Thank you! Your caseworker will tell you what happens next."
+    "Your coaching ({program}) ended on {end}. {reason}\n"
+    "Your caseworker will tell you what happens next."
 )
 ENDED_COACH = N_(
     "{client}'s period ({program}) ended on {end}. Reason: {reason}. "
@@ -109,8 +127,8 @@ PROBLEMS = {
     ),
     Problem.OVERLAPS: N_("The client already has a period at that time."),
     Problem.NO_SUSPENSION: N_("This program's period cannot be suspended."),
-    Problem.SUSPENSION_TOO_LONG: N_("A suspension can last at most one month."),
-    Problem.OVER_CAP: N_("The agreed hours cannot be more than the program's cap."),
+    Problem.SUSPENSION_TOO_LONG: N_("Suspensions can last at most one month in all."),
+    Problem.OVER_CAP: N_("The hours cannot be more than the program's cap."),
     Problem.PROCEDURE: N_("A three-party meeting about ending the service must be held first."),
 }
 PROBLEM = N_("That is against the program's rules.")
@@ -128,6 +146,7 @@ ERRORS = {
     "decided": N_("This request was already decided."),
     "no_cap": N_("This period has no hour cap."),
     "bad_hours": N_("The hours must be more than zero."),
+    "future": N_("The end cannot be a day still to come."),
 }
 
 

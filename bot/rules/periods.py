@@ -237,6 +237,8 @@ class Problem(enum.StrEnum):
     NO_SUSPENSION = "no_suspension"
     SUSPENSION_TOO_LONG = "suspension_too_long"
     OVER_CAP = "over_cap"
+    OUTSIDE_PERIOD = "outside_period"
+    SUSPENDED = "suspended"
     PROCEDURE = "procedure"
     DAY_LENGTH = "day_length"
     DAY_WINDOW = "day_window"
@@ -277,14 +279,20 @@ def extension_problem(
     return None
 
 
-def suspension_problem(terms: Contract, first: date, last: date) -> Problem | None:
+def suspension_problem(
+    terms: Contract, first: date, last: date, already_days: int = 0
+) -> Problem | None:
     """A temporary suspension is for one month at most [002 §3.4.3]; a program whose
-    contract names no suspension has none."""
+    contract names no suspension has none. `already_days`: the days the period was
+    suspended before; together they stay within the month, so suspensions chained one
+    after another cannot stretch the 6 (+2) month window (**ours**: the seed names one
+    suspension of a month)."""
     if terms.suspension_max is None:
         return Problem.NO_SUSPENSION
     if last < first:
         return Problem.END_BEFORE_START
-    if last > span_end(first, terms.suspension_max):
+    allowed = suspension_days(first, span_end(first, terms.suspension_max))
+    if suspension_days(first, last) + already_days > allowed:
         return Problem.SUSPENSION_TOO_LONG
     return None
 
@@ -419,23 +427,38 @@ def _most_months_in_a_year(new: tuple[date, date], spans: list[tuple[date, date]
 
 
 def hour_cap(terms: Contract, agreed: float | None, extra: float = 0.0) -> float | None:
-    """The period's cap: the agreement's, never above the program's [002 §3.2], plus the
-    hours the caseworker granted; None when neither sets one."""
+    """The period's cap: the agreement's plus the hours the caseworker granted, never
+    above the program's ("enintään 35 tuntia" [002 §3.1 a, §3.2]); None when neither sets
+    one."""
     cap = terms.hour_cap
     if agreed is not None:
         cap = agreed if cap is None else min(agreed, cap)
     if cap is None:
         return None
-    return cap + extra
+    if terms.hour_cap is None:
+        return cap + extra
+    return min(cap + extra, terms.hour_cap)
+
+
+def more_hours_possible(terms: Contract, agreed: float | None, extra: float = 0.0) -> float:
+    """How many more hours the caseworker may still grant: up to the program's cap; a
+    program without a cap has no limit here (the contract decides)."""
+    cap = hour_cap(terms, agreed, extra)
+    if cap is None or terms.hour_cap is None:
+        return float("inf")
+    return max(0.0, terms.hour_cap - cap)
 
 
 @dataclass(frozen=True)
 class Hours:
-    """A period's hours: `used` are held (or billable absences), `booked` still ahead."""
+    """A period's hours: `used` are held (or billable absences), `booked` still ahead,
+    `coached` the hours held alone (the interim evaluation counts "valmennustunnit",
+    coaching hours given [002 §3.1 a], not a no-show's billed hours)."""
 
     cap: float | None
     used: float
     booked: float
+    coached: float = field(default=0.0, compare=False)
 
     @property
     def counted(self) -> float:
@@ -455,7 +478,23 @@ class Hours:
         return self.cap is not None and self.counted > self.cap + EPSILON
 
     def plus(self, hours: float) -> Hours:
-        return Hours(cap=self.cap, used=self.used, booked=self.booked + hours)
+        return Hours(cap=self.cap, used=self.used, booked=self.booked + hours, coached=self.coached)
+
+
+def dates_problem(
+    start: date,
+    end: date | None,
+    suspended: tuple[date, date] | None,
+    days: Iterable[date],
+) -> Problem | None:
+    """A meeting of the period falls within it, and not in its suspension [002 §3.4.3]:
+    service is given inside the contract's time only."""
+    for day in days:
+        if day < start or (end is not None and day > end):
+            return Problem.OUTSIDE_PERIOD
+        if suspended is not None and suspended[0] <= day <= suspended[1]:
+            return Problem.SUSPENDED
+    return None
 
 
 def booking_problem(hours: Hours, new_hours: float) -> Problem | None:

@@ -133,12 +133,13 @@ async def test_booking_toward_the_cap_warns_then_refuses(bot: Harness) -> None:
     refused = await weekly(coach, "Group meeting", "4")
     assert refused.text is not None
     assert "Hours of the period: 20 h used, 8 h booked, 7 h left of 35 h." in refused.text
+    # 35 h is the most job-search coaching allows [002 §3.1 a]: nothing more to ask for.
     assert (
-        "✖ Not booked: this needs 8 h, but only 7 h are left of the cap of 35 h. "
-        "You can ask the caseworker for more hours."
+        "✖ Not booked: this needs 8 h, but only 7 h are left of the cap of 35 h, "
+        "the most the program allows."
     ) in refused.text
     assert "This booking" not in refused.text
-    assert refused.button_texts == ["Ask the caseworker for more hours", "◀ Back", "✖ Cancel"]
+    assert refused.button_texts == ["◀ Back", "✖ Cancel"]
     # The write path refuses too: a forged "Book" on the refusal books nothing.
     query = await bot.fake.press_button(coach.user.id, refused.message_id, "sc:ok", strict=False)
     assert (await coach.answer(query)).text != REFUSED  # taken, and refused by the action
@@ -151,18 +152,34 @@ async def test_booking_toward_the_cap_warns_then_refuses(bot: Harness) -> None:
     assert fits.text is not None and "Left after it: 3 h." in fits.text
     assert "⚠ After this booking 91 % of the hours are used or booked." in fits.text
 
-    # Asking the caseworker for the hours the refused booking lacks.
-    refused = await weekly(coach, "Group meeting", "6")
-    assert refused.text is not None and "this needs 12 h, but only 7 h are left" in refused.text
+    # An agreement of 30 h leaves room under the program's 35: the coach may ask the
+    # caseworker for the hours the refused booking lacks.
+    def agreed(session):  # type: ignore[no-untyped-def]
+        period = session.exec(select(ServicePeriod)).one()
+        period.hour_cap = 30.0
+        session.add(period)
+
+    bot.db.call(agreed)
+    await coach.say("/cancel")
+    refused = await weekly(coach, "Group meeting", "2")
+    assert (
+        refused.text is not None
+        and (
+            "this needs 4 h, but only 2 h are left of the cap of 30 h. "
+            "You can ask the caseworker for more hours."
+        )
+        in refused.text
+    )
+    assert refused.button_texts == ["Ask the caseworker for more hours", "◀ Back", "✖ Cancel"]
     asked = await coach.press("Ask the caseworker for more hours", message=refused)
     assert asked.text == (
-        "Asked the caseworker for 5 more hours. Nothing was booked: book again when they "
+        "Asked the caseworker for 2 more hours. Nothing was booked: book again when they "
         "have answered."
     )
     assert asked.button_texts == []
     with bot.db.session() as session:
         [request] = session.exec(select(PeriodRequest)).all()
-        assert (request.kind, request.hours, request.status) == ("hours", 5.0, "pending")
+        assert (request.kind, request.hours, request.status) == ("hours", 2.0, "pending")
         assert request.requested_by == ids["coach"]
     told = await bot.fake.wait_for_message(
         chats["caseworker"].user.id, predicate=lambda m: bool(m.buttons)
@@ -191,19 +208,24 @@ async def test_the_write_path_counts_the_cap_and_the_procedure(bot: Harness) -> 
     with pytest.raises(BookingRefused) as over:
         book(MeetingKind.INDIVIDUAL, 1.5)
     assert over.value.check.problem is Problem.OVER_CAP
-    assert book(MeetingKind.INDIVIDUAL, 1.0) == 1  # exactly the cap
+    assert scheduled(bot) == []
 
-    def procedure(session):  # type: ignore[no-untyped-def]
+    def procedure(session, state):  # type: ignore[no-untyped-def]
         period = session.exec(select(ServicePeriod)).one()
-        period.procedure, period.extra_hours = "three_party", 10.0
+        period.procedure = state
         session.add(period)
 
-    bot.db.call(procedure)
+    bot.db.call(procedure, "three_party")
     with pytest.raises(BookingRefused) as waiting:
         book(MeetingKind.INDIVIDUAL, 1.0)
     assert waiting.value.check.problem is Problem.PROCEDURE
-    assert book(MeetingKind.THREE_PARTY, 1.0) == 1
-    assert [m.kind for m in scheduled(bot)] == ["individual", "three_party"]
+    assert book(MeetingKind.THREE_PARTY, 1.0) == 1  # exactly the cap
+    assert [m.kind for m in scheduled(bot)] == ["three_party"]
+    bot.db.call(procedure, None)
+    # Granted hours never pass the program's 21 h [002 §3.1 b].
+    with pytest.raises(BookingRefused) as full:
+        book(MeetingKind.INDIVIDUAL, 0.5)
+    assert full.value.check.problem is Problem.OVER_CAP and full.value.check.more_possible == 0
 
 
 async def test_work_activity_days_follow_the_program(bot: Harness) -> None:

@@ -46,6 +46,7 @@ pytestmark = pytest.mark.asyncio
 HKI = ZoneInfo("Europe/Helsinki")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=HKI)
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=HKI)
+THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=HKI)
 HOUR = timedelta(hours=1)
 FI = translator("fi")
 REFUSED = FI("This button is no longer valid.")
@@ -54,6 +55,7 @@ UNKNOWN = "Ei tiedossa: hälytä vastuuvirkailija nyt"
 MORE_TIME = FI("Give more time")
 THREE_PARTY = FI("Call a three-party meeting")
 ACK = FI("Acknowledge")
+CANCEL = FI(period_texts.CANCEL_MEETINGS)
 USER_IDS = itertools.count(90_000)
 
 
@@ -204,7 +206,9 @@ async def test_a_missed_three_party_meeting_ends_the_period_and_cancels_what_is_
         TUESDAY_10.astimezone(UTC) + 2 * HOUR,
     )
     names = {"caseworker": "Ville Virkailija", "client": "Matti Meikäläinen"}
-    await arrives(bot, coach, procedure.THREE_PARTY_COACH, names)
+    # The meeting booked before is offered for cancelling (kept here: the end cancels it).
+    to_coach = await arrives(bot, coach, procedure.THREE_PARTY_COACH_BOOKED, {**names, "count": 1})
+    assert to_coach.button_texts == [CANCEL]
     await arrives(bot, client, procedure.THREE_PARTY_CLIENT, {})
     # The choice is the acknowledgement: the coach hears the choice, not "acknowledged" too.
     assert not any("kuittasi" in (m.text or "") for m in coach.messages)
@@ -228,8 +232,10 @@ async def test_a_missed_three_party_meeting_ends_the_period_and_cancels_what_is_
     assert status(bot, later) == MeetingStatus.CANCELLED
     assert status(bot, three) == MeetingStatus.SCHEDULED  # held, as a no-show
     reason = FI(period_texts.REASONS[EndReason.NO_SHOW])
-    for who in ("client", "coach", "worker"):
+    for who in ("coach", "worker"):
         await seen(bot, chats[who], lambda m: reason in (m.text or ""))
+    own_words = FI(period_texts.CLIENT_REASONS[EndReason.NO_SHOW])
+    await seen(bot, client, lambda m: own_words in (m.text or ""))
     # The meeting booked for later is called off for the client, who had its card.
     off = FI("The meeting on {when} is cancelled.", when="to 3.12.2026 klo 10.00")
     await bot.fake.wait_until(lambda: any(m.text == off for m in client.messages))
@@ -264,6 +270,89 @@ async def test_an_attended_three_party_meeting_ends_the_procedure(bot: Harness) 
     await arrives(bot, chats["coach"], procedure.THREE_PARTY_HELD, {"client": "Matti Meikäläinen"})
     # Booking is open again.
     book(bot, ids, datetime(2026, 12, 3, 10, 0, tzinfo=HKI))
+
+
+# --- what was booked before the three-party meeting ---------------------------------------
+async def called(
+    bot: Harness, ids: dict[str, int], chats: dict[str, Conversation], later_at: datetime
+) -> tuple[int, int, BotMessage]:
+    """An individual meeting (at `later_at`) and a three-party one booked; a no-show alert;
+    the caseworker calls the three-party meeting. The meetings' ids, the coach's message."""
+    later = book(bot, ids, later_at)
+    three = book(bot, ids, datetime(2026, 12, 1, 10, 0, tzinfo=HKI), MeetingKind.THREE_PARTY)
+    alert, _ = await no_show_alert(bot, ids, chats)
+    await chats["worker"].press(THREE_PARTY, message=alert, expect="edit")
+    names = {"caseworker": "Ville Virkailija", "client": "Matti Meikäläinen", "count": 1}
+    to_coach = await arrives(bot, chats["coach"], procedure.THREE_PARTY_COACH_BOOKED, names)
+    return later, three, to_coach
+
+
+async def test_the_coach_may_cancel_what_was_booked_before_the_three_party_meeting(
+    bot: Harness,
+) -> None:
+    ids, chats = team(bot)
+    coach, client = chats["coach"], chats["client"]
+    later, three, to_coach = await called(bot, ids, chats, THURSDAY_10)
+    # The client has had the later meeting's card: its cancelling is told to them.
+    await message_to(bot, client, lambda m: "26.11.2026" in (m.text or ""))
+    found = period(bot, ids)
+    assert to_coach.buttons == [[(CANCEL, f"pc:{found.id}:cx")]]
+    # Nobody else may press it (another coach, the caseworker, the client, an admin), nor
+    # another period's, nor a shape no handler takes.
+    other = bot.add(Role.COACH, "Olli Toinen")
+    chats["other_coach"] = bot.fake.chat(bot.link(other, user_id=next(USER_IDS)))
+    for who in ("other_coach", "worker", "client", "admin"):
+        chat = chats[who]
+        query = await bot.fake.press_button(
+            chat.user_id, to_coach.message_id, f"pc:{found.id}:cx", strict=False
+        )
+        assert (await chat.answer(query)).text == REFUSED, who
+    for data in (f"pc:{found.id + 7}:cx", f"pc:{found.id}:x"):
+        query = await bot.fake.press_button(coach.user_id, to_coach.message_id, data, strict=False)
+        assert (await coach.answer(query)).text == REFUSED, data
+    assert status(bot, later) == MeetingStatus.SCHEDULED
+
+    text = to_coach.text
+    done = await coach.press(CANCEL, message=to_coach, expect="edit")
+    assert done.text == f"{text}\n\n✅ " + FI("Meetings cancelled: {n}.", n=1)
+    assert done.buttons == []
+    assert status(bot, later) == MeetingStatus.CANCELLED
+    assert status(bot, three) == MeetingStatus.SCHEDULED  # the one to be held stays
+    off = FI("The meeting on {when} is cancelled.", when="to 26.11.2026 klo 10.00")
+    await bot.fake.wait_until(lambda: any(m.text == off for m in client.messages))
+    assert period(bot, ids).procedure == "three_party"  # still nothing else is booked
+    with bot.db.session() as session:
+        [entry] = audit.entries(session, action="procedure.cancel")
+        denied = audit.entries(session, action="procedure.denied")
+    assert (entry.actor_id, entry.subject_id, entry.detail) == (ids["coach"], found.id, "1")
+    assert {e.actor_id for e in denied} >= {other, ids["coach"]}
+
+
+async def test_the_cancel_button_is_stale_once_the_three_party_meeting_is_held(
+    bot: Harness,
+) -> None:
+    ids, chats = team(bot)
+    coach = chats["coach"]
+    later, _, to_coach = await called(bot, ids, chats, datetime(2026, 12, 3, 10, 0, tzinfo=HKI))
+    await sweep(bot, datetime(2026, 12, 1, 12, 0, tzinfo=HKI))
+    prompt = await message_to(
+        bot, coach, lambda m: "1.12.2026" in (m.text or "") and m.buttons != []
+    )
+    hours = await coach.press("Osallistui", message=prompt)
+    await coach.press(hours.button_texts[0], message=hours)
+    assert period(bot, ids).procedure is None
+    query = await coach.click(CANCEL, message=to_coach)
+    assert (await coach.answer(query)).text == REFUSED
+    assert status(bot, later) == MeetingStatus.SCHEDULED
+
+
+async def test_with_nothing_else_booked_the_coach_gets_no_cancel_button(bot: Harness) -> None:
+    ids, chats = team(bot)
+    alert, _ = await no_show_alert(bot, ids, chats)
+    await chats["worker"].press(THREE_PARTY, message=alert, expect="edit")
+    names = {"caseworker": "Ville Virkailija", "client": "Matti Meikäläinen"}
+    to_coach = await arrives(bot, chats["coach"], procedure.THREE_PARTY_COACH, names)
+    assert to_coach.buttons == []
 
 
 # --- more time ----------------------------------------------------------------------------

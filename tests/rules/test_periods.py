@@ -40,6 +40,7 @@ from bot.rules.periods import (
     length_problem,
     monthly_fee,
     months_between,
+    more_hours_possible,
     new_period_problem,
     span_end,
     suspension_problem,
@@ -275,6 +276,21 @@ def test_a_suspension_lasts_a_month_at_most(
             assert suspension_problem(terms, first, last) == problem, key
 
 
+def test_suspensions_one_after_another_stay_within_the_month(
+    presets: dict[str, Contract],
+) -> None:
+    """Chained suspensions cannot stretch the window: together at most the month."""
+    js = presets["job-search"]
+    assert suspension_problem(js, D(2026, 5, 1), D(2026, 5, 10), already_days=21) is None
+    assert (
+        suspension_problem(js, D(2026, 5, 1), D(2026, 5, 11), already_days=21)
+        == Problem.SUSPENSION_TOO_LONG
+    )
+    assert suspension_problem(js, D(2026, 6, 1), D(2026, 6, 1), already_days=31) == (
+        Problem.SUSPENSION_TOO_LONG
+    )
+
+
 def test_a_suspension_moves_the_end_when_the_program_says_so(
     presets: dict[str, Contract],
 ) -> None:
@@ -406,7 +422,9 @@ def test_periods_of_one_program_do_not_overlap(presets: dict[str, Contract]) -> 
         ("job-search", 50.0, 0.0, 35.0),  # never more than the program's
         ("job-search", 20.0, 5.0, 25.0),  # plus the hours the caseworker granted
         ("job-retention", None, 0.0, 21.0),
-        ("job-retention", 30.0, 2.0, 23.0),
+        ("job-retention", 30.0, 2.0, 21.0),  # granted hours never pass the program's
+        ("job-retention", 15.0, 4.0, 19.0),
+        ("job-search", 30.0, 10.0, 35.0),
         ("job-coaching", None, 3.0, None),
         ("job-coaching", 12.0, 3.0, 15.0),
         ("on-the-job", None, 0.0, None),
@@ -418,6 +436,14 @@ def test_the_period_cap(
     presets: dict[str, Contract], key: str, agreed: float | None, extra: float, cap: float | None
 ) -> None:
     assert hour_cap(presets[key], agreed, extra) == cap
+
+
+def test_more_hours_only_up_to_the_programs_cap(presets: dict[str, Contract]) -> None:
+    js = presets["job-search"]
+    assert more_hours_possible(js, 30.0) == 5.0
+    assert more_hours_possible(js, 30.0, 5.0) == 0.0
+    assert more_hours_possible(js, None) == 0.0  # the program's 35 h is the agreement
+    assert more_hours_possible(presets["job-coaching"], 12.0) == float("inf")
 
 
 def test_warning_at_exactly_eighty_percent_and_refusal_only_beyond_the_cap(js: Contract) -> None:

@@ -119,12 +119,14 @@ def test_hours_count_every_outcome_and_what_is_still_booked(db: Database) -> Non
         assert period is not None
         hours = hours_of(session, period, NOW, tz=HKI)
         assert hours == Hours(cap=35.0, used=7.5, booked=5.5)
+        # Coaching hours given (the interim evaluation's count): held only, 1.5 + 3 group.
+        assert hours.coached == 4.5
         assert hours.left == 22.0 and not hours.warn
         # The agreement's cap (never above the program's) plus hours the caseworker granted.
         period.hour_cap, period.extra_hours = 30.0, 4.0
         assert hours_of(session, period, NOW, tz=HKI).cap == 34.0
-        period.hour_cap = 50.0
-        assert hours_of(session, period, NOW, tz=HKI).cap == 39.0
+        period.hour_cap = 50.0  # an agreement over the program's, and more granted: 35 h
+        assert hours_of(session, period, NOW, tz=HKI).cap == 35.0
 
 
 def test_hours_are_two_queries_however_many_meetings(db: Database) -> None:

@@ -191,6 +191,8 @@ def test_ending_cancels_what_is_booked_and_tells_everyone(db: Database) -> None:
         assert session.get(Meeting, future).status == MeetingStatus.CANCELLED.value
     told = {r.recipient_id: r for r in outbox_rows(db) if r.kind == "period"}
     assert told[t.client].message == texts.ENDED_CLIENT
+    # The client reads why in their own terms, the caseworker in the report's.
+    assert told[t.client].params["reason"] == {"$msg": texts.CLIENT_REASONS[EndReason.PROVIDER]}
     assert told[t.coach].params["cancelled"] == 1
     assert told[t.worker].params["note"] == "ei sitoutunut"
     assert told[t.worker].params["reason"] == {"$msg": texts.REASONS[EndReason.PROVIDER]}
@@ -376,7 +378,10 @@ def test_the_period_ends_the_day_after_its_planned_end(db: Database) -> None:
     [booked] = book(db, t, datetime(2027, 1, 5, 10, tzinfo=HKI))
     sweep(db, datetime(2026, 12, 31, 20, tzinfo=HKI))
     assert period_row(db, period.id).status == PeriodStatus.ACTIVE.value
+    # Not at night: nobody is told at half past midnight that their service ended.
     sweep(db, datetime(2027, 1, 1, 0, 30, tzinfo=HKI))
+    assert period_row(db, period.id).status == PeriodStatus.ACTIVE.value
+    sweep(db, datetime(2027, 1, 1, 8, 0, tzinfo=HKI))
     ended = period_row(db, period.id)
     assert (ended.status, ended.end_reason, ended.ended_on) == (
         "ended", EndReason.TIME_LIMIT.value, date(2026, 12, 31),
