@@ -229,7 +229,8 @@ async def test_interrupting_cancels_booked_meetings_and_tells_the_client(bot: Ha
     told = await until_text(
         client,
         fi(texts.ENDED_CLIENT, program={"$msg": "Job-search coaching"},
-           end={"$date": TODAY.isoformat()}, reason={"$msg": texts.CLIENT_REASONS[EndReason.PROVIDER]}),
+           end={"$date": TODAY.isoformat()},
+           reason={"$msg": texts.CLIENT_REASONS[EndReason.PROVIDER]}),
     )  # fmt: skip
     assert told is not None
     with bot.db.session() as session:
