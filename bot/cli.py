@@ -12,23 +12,37 @@ import httpx
 import typer
 
 from bot.cli_period import period_app
+from bot.cli_report import report_app
 from bot.settings import LANGUAGES, MissingTokenError, Settings
 from storage.models import Role
 
 app = typer.Typer(
-    help="Coachbot: the Telegram assistant for employment coaching.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Coachbot: the Telegram assistant for employment coaching.",
+    no_args_is_help=True,
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-people_app = typer.Typer(help="Coaches, caseworkers, clients and admins.", no_args_is_help=True)
+db_app = typer.Typer(rich_markup_mode="markdown", help="Database schema.", no_args_is_help=True)
+people_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Coaches, caseworkers, clients and admins.",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
-outbox_app = typer.Typer(help="Messages waiting to be sent, sent or failed.", no_args_is_help=True)
+outbox_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Messages waiting to be sent, sent or failed.",
+    no_args_is_help=True,
+)
 inbox_app = typer.Typer(
-    help="Updates from Telegram: waiting to be handled, or failed.", no_args_is_help=True
+    rich_markup_mode="markdown",
+    help="Updates from Telegram: waiting to be handled, or failed.",
+    no_args_is_help=True,
 )
 app.add_typer(people_app, name="people")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(inbox_app, name="inbox")
 app.add_typer(period_app, name="period")
+app.add_typer(report_app, name="report")
 
 
 def _settings() -> Settings:

@@ -18,6 +18,7 @@ import typer
 from bot.settings import Settings
 
 period_app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Service periods: list, start, extend, suspend, resume, interrupt, end.",
     no_args_is_help=True,
 )

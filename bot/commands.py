@@ -28,6 +28,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "period", N_("Service period: extend, suspend, end"), frozenset({Role.COACH, Role.ADMIN})
     ),
     CommandSpec("interim", N_("Interim evaluation"), frozenset({Role.COACH})),
+    CommandSpec("log", N_("Log work done outside meetings"), frozenset({Role.COACH})),
+    CommandSpec("diary", N_("A client's diary by month"), frozenset({Role.COACH, Role.CASEWORKER})),
     CommandSpec("goals", N_("Goals and check-ins"), frozenset({Role.CLIENT, Role.COACH})),
     CommandSpec("progress", N_("Progress chart"), frozenset({Role.CLIENT, Role.COACH})),
     CommandSpec("me", N_("My details and contacts"), EVERYONE),

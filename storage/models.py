@@ -499,6 +499,33 @@ class InterimEvaluation(SQLModel, table=True):
     decided_at: datetime | None = None
 
 
+class DiaryEntry(SQLModel, table=True):
+    """Work for a client outside meetings, logged by the coach [002 §3.4.2; 003 forms B–D:
+    employer contacts and meetings, calls, network meetings, a job's start and end].
+
+    A correction is a new row; the old one keeps its text and points to it (`replaced_by`),
+    so what was written first is never lost."""
+
+    __tablename__ = "diary_entry"
+    __table_args__ = (Index("ix_diary_entry_client_day", "client_id", "happened_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id")
+    coach_id: int = Field(foreign_key="person.id")
+    period_id: int | None = Field(default=None, foreign_key="service_period.id")
+    kind: str = Field(max_length=24)  # bot.diary.actions.Kind
+    happened_on: date  # a job_start: the job's first day; a job_end: its last
+    minutes: int | None = None
+    text: str = Field(max_length=1000)
+    employer: str | None = Field(default=None, max_length=200)
+    hours_week: float | None = None
+    wage_support: bool | None = None
+    end_reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: int = Field(foreign_key="person.id")
+    replaced_by: int | None = Field(default=None, foreign_key="diary_entry.id")
+
+
 __all__ = [
     "AbsenceNotice",
     "AbsenceReason",
@@ -511,6 +538,7 @@ __all__ = [
     "CheckInPlan",
     "ClientResponse",
     "ConversationState",
+    "DiaryEntry",
     "Goal",
     "InboxStatus",
     "InboxUpdate",

@@ -11,7 +11,10 @@ a stranger (storage.people.by_telegram_id), the outbox dispatcher cancels what i
 for them ("recipient inactive"), a leaving client's coming meetings are cancelled and a
 leaving coach's or caseworker's clients go to the successor the admin names. A coach
 change keeps the client's history (past meetings, attendance, goals and check-ins stay
-as they are); only the coming meetings move to the new coach.
+as they are); only the coming meetings move to the new coach. A caseworker change hands
+over what waits for the caseworker's decision (the coach's pending period requests, an
+interim evaluation not decided): the new caseworker gets each again with its buttons,
+and the old caseworker's copies lose theirs.
 """
 
 from __future__ import annotations
@@ -25,10 +28,16 @@ from bot import outbox
 from bot.meetings import actions as meeting_actions
 from bot.meetings.notices import ref as meeting_ref
 from bot.people import texts
+from bot.periods.handover import hand_over_decisions
 from bot.settings import LANGUAGES
 from messages.render import msg
 from storage import audit, people
-from storage.models import Meeting, Person, Priority, Role
+from storage.models import (
+    Meeting,
+    Person,
+    Priority,
+    Role,
+)
 from storage.people import PeopleError
 
 
@@ -131,14 +140,17 @@ def _change_coach(
 
 
 def _change_caseworker(
-    session: Session, client: Person, new: Person, *, actor_id: int | None
-) -> Person | None:
-    """The client's caseworker is `new`; open alerts follow. Returns the old one."""
+    session: Session, client: Person, new: Person, *, now: datetime, actor_id: int | None
+) -> tuple[Person | None, int]:
+    """The client's caseworker is `new`; open alerts follow, and what waits for the
+    caseworker's decision is sent to `new`. Returns the old one and the rows written."""
     assert client.id is not None and new.id is not None
     old = session.get(Person, client.caseworker_id) if client.caseworker_id else None
+    number = people.changes_so_far(session, "person.caseworker", client.id)
     client.caseworker_id = new.id
     session.add(client)
     people.hand_over_alerts(session, [client.id], caseworker_id=new.id)
+    told = hand_over_decisions(session, client, new, number, now)
     audit.record(
         session,
         "person.caseworker",
@@ -146,7 +158,7 @@ def _change_caseworker(
         subject_id=client.id,
         detail=f"{old.id if old else '-'}->{new.id}",
     )
-    return old
+    return old, told
 
 
 def edit(
@@ -211,8 +223,9 @@ def edit(
         changed.append("coach")
     if new_caseworker is not None and new_caseworker.id != person.caseworker_id:
         number = people.changes_so_far(session, "person.caseworker", person.id)
-        old_caseworker = _change_caseworker(session, person, new_caseworker, actor_id=actor_id)
+        old_caseworker = session.get(Person, person.caseworker_id) if person.caseworker_id else None
         params = {"old": _name_or_nobody(old_caseworker), "clients": _client_list([person])}
+        # Told first: the requests and evaluations handed over follow this notice.
         told += _tell(
             session,
             new_caseworker,
@@ -221,6 +234,8 @@ def edit(
             f"people:{person.id}:caseworker{number}:new",
             now,
         )
+        _, handed = _change_caseworker(session, person, new_caseworker, now=now, actor_id=actor_id)
+        told += handed
         changed.append("caseworker")
     session.flush()
     return Outcome(person.id, person.role, tuple(changed), meetings_moved=moved, told=told)
@@ -238,22 +253,26 @@ def _hand_over(
 ) -> tuple[int, int]:
     """A leaving coach's or caseworker's active clients go to the successor, who is told
     which clients they got. Returns (meetings moved, rows written)."""
-    moved, told = 0, 0
-    if leaving.role == Role.COACH.value:
-        for client in clients:
+    moved = 0
+    message = (
+        texts.NEW_COACH_CLIENTS
+        if leaving.role == Role.COACH.value
+        else texts.NEW_CASEWORKER_CLIENTS
+    )
+    params = {"old": leaving.display_name, "clients": _client_list(clients)}
+    key = f"people:{leaving.id}:deactivate{number}:to:{successor.id}"
+    # Told first: what is handed over (a caseworker's pending decisions) follows this notice.
+    told = _tell(session, successor, message, params, key, now)
+    for client in clients:
+        if leaving.role == Role.COACH.value:
             result = _change_coach(
                 session, client, successor, now=now, actor_id=actor_id, tell_old=False
             )
             moved += result.meetings
             told += result.told
-        message = texts.NEW_COACH_CLIENTS
-    else:
-        for client in clients:
-            _change_caseworker(session, client, successor, actor_id=actor_id)
-        message = texts.NEW_CASEWORKER_CLIENTS
-    params = {"old": leaving.display_name, "clients": _client_list(clients)}
-    key = f"people:{leaving.id}:deactivate{number}:to:{successor.id}"
-    told += _tell(session, successor, message, params, key, now)
+        else:
+            _, handed = _change_caseworker(session, client, successor, now=now, actor_id=actor_id)
+            told += handed
     return moved, told
 
 

@@ -96,6 +96,8 @@ async def test_coach_and_caseworker_get_their_own_menus(bot: Harness) -> None:
         "schedule",
         "period",
         "interim",
+        "log",
+        "diary",
         "goals",
         "progress",
         "me",

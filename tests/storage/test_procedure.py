@@ -145,9 +145,72 @@ def test_only_a_no_show_alert_offers_the_procedure(db: Database, kind: AlertKind
     assert _three_party(db, ids) is None
     assert _more_time(db, ids, "worker", date(2026, 12, 1)) is None
     assert _period(db, ids).procedure is None
+    ack = [{"text": "Acknowledge", "data": f"al:{ids['alert']}:ack"}]
+    # A stopping client's alert offers the interruption instead [issue 12 §1].
+    interrupt = [{"text": "Interrupt the service", "data": f"al:{ids['alert']}:end"}]
     with db.session() as session:
         [pushed] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "alert")).all()
-        assert pushed.buttons == [[{"text": "Acknowledge", "data": f"al:{ids['alert']}:ack"}]]
+        assert pushed.buttons == ([ack, interrupt] if kind == AlertKind.CLIENT_STOPS else [ack])
+
+
+def _interrupt(db: Database, ids: dict[str, int], who: str = "worker") -> object:
+    def go(session: Session) -> object:
+        person = session.get(Person, ids[who])
+        assert person is not None
+        return procedure.interrupt(
+            session, alert_id=ids["alert"], caseworker=person, now=NOW, tz=HKI
+        )
+
+    return db.call(go)
+
+
+@pytest.mark.parametrize("kind", [AlertKind.NO_SHOW_UNKNOWN, AlertKind.SIGNIFICANT_CHANGE])
+def test_only_a_stopping_clients_alert_interrupts_the_service(
+    db: Database, kind: AlertKind
+) -> None:
+    ids = _team(db, kind)
+    assert _interrupt(db, ids) is None
+    assert _period(db, ids).status == PeriodStatus.ACTIVE
+
+
+def test_the_clients_own_caseworker_interrupts_once(db: Database) -> None:
+    ids = _team(db, AlertKind.CLIENT_STOPS)
+    for who in ("other", "admin", "coach", "client"):
+        assert _interrupt(db, ids, who) is None, who
+    assert _period(db, ids).status == PeriodStatus.ACTIVE
+    assert _interrupt(db, ids) is not None
+    ended = _period(db, ids)
+    assert (ended.status, ended.end_reason, ended.ended_on, ended.ended_by) == (
+        PeriodStatus.ENDED, EndReason.CLIENT, TODAY, ids["worker"],
+    )  # fmt: skip
+    assert ended.end_note == procedure.STOPPED_IN_CHAT  # no Finnish catalog entry needed here
+    with db.session() as session:
+        alert = session.get(Alert, ids["alert"])
+        assert alert is not None and alert.acknowledged_by == ids["worker"]
+    assert _interrupt(db, ids) is None  # once
+
+
+def test_cancelling_what_is_booked_is_the_coachs_while_the_procedure_lasts(
+    db: Database,
+) -> None:
+    ids = _team(db)
+    later = _meeting(db, ids, NOW + timedelta(days=3), MeetingKind.INDIVIDUAL)
+    three = _meeting(db, ids, NOW + timedelta(days=2), MeetingKind.THREE_PARTY)
+
+    def cancel(who: str) -> int | None:
+        return db.call(
+            lambda s: procedure.cancel_booked(
+                s, coach_id=ids[who], period_id=ids["period"], now=NOW
+            )
+        )
+
+    assert cancel("coach") is None  # no three-party meeting called yet
+    assert _three_party(db, ids) is not None
+    assert cancel("other") is None and cancel("worker") is None
+    assert cancel("coach") == 1
+    with db.session() as session:
+        statuses = {m: session.get(Meeting, m).status for m in (later, three)}  # type: ignore[union-attr]
+    assert statuses == {later: MeetingStatus.CANCELLED, three: MeetingStatus.SCHEDULED}
 
 
 def test_a_no_show_alert_without_a_period_offers_no_choices(db: Database) -> None:

@@ -18,6 +18,7 @@ from storage.migrate import current_revision, downgrade, head_revision, upgrade
 from storage.models import (
     AuditEntry,
     ConversationState,
+    DiaryEntry,
     InboxUpdate,
     InterimEvaluation,
     Invite,
@@ -107,10 +108,24 @@ def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: 
         job_search = session.get(Program, "job-search")
         assert job_search.rules["suspension_max"] == "P1M"
 
+    def _diary_rows(session, period_id):  # type: ignore[no-untyped-def]
+        coach_id = session.exec(select(Person.id).where(Person.role == "coach")).one()
+        client_id = session.exec(select(Person.id).where(Person.role == "client")).one()
+        values = {"client_id": client_id, "coach_id": coach_id, "period_id": period_id,
+                  "kind": "job_start", "happened_on": NOW.date(), "employer": "Oy Ab",
+                  "hours_week": 20.0, "wage_support": True, "created_by": coach_id}  # fmt: skip
+        newer = DiaryEntry(text="corrected", **values)
+        session.add(newer)
+        session.flush()
+        session.add(DiaryEntry(text="first", replaced_by=newer.id, **values))
+
     database = Database(empty_database_url)
     period_id = database.call(fill)
     database.call(_contract_rows, period_id)
+    database.call(_diary_rows, period_id)
     database.dispose()
+    downgrade(empty_database_url, "-1")  # 0009: the diary
+    assert "diary_entry" not in _tables(empty_database_url)
     downgrade(empty_database_url, "-1")  # 0008: the period's contract columns and two tables
     tables = _tables(empty_database_url)
     assert not {"period_request", "interim_evaluation"} & tables
