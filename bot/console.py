@@ -159,7 +159,11 @@ class Console:
         message_id, label, data = self.state.buttons[number - 1]
         self.print(f"(you pressed: {label})")
         self.activity.clear()
-        await self.fake.press_button(current.telegram_user_id, message_id, data)
+        try:
+            await self.fake.press_button(current.telegram_user_id, message_id, data)
+        except LookupError:  # the message was edited since: Telegram shows no such button
+            self.print("(That button is no longer on its message.) " + HELP)
+            return
         await self.settle()
 
     async def handle(self, line: str) -> bool | str:

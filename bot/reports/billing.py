@@ -63,7 +63,7 @@ class Billing:
         return [line for line in self.lines if line.program_key == program_key]
 
 
-def _meeting(stored: rows.StoredMeeting) -> MeetingRow:
+def meeting_row(stored: rows.StoredMeeting) -> MeetingRow:
     return MeetingRow(
         start=stored.starts_at,
         end=stored.ends_at,
@@ -159,7 +159,7 @@ def billing_month(
             terms[period.program_key],
             period,
             client,
-            [_meeting(m) for m in meetings.get(period.client_id, [])],
+            [meeting_row(m) for m in meetings.get(period.client_id, [])],
             month,
             today,
         )
