@@ -21,6 +21,7 @@ from storage.models import (
     OutboxStatus,
     Person,
     Role,
+    ServicePeriod,
 )
 from tests.e2e.harness import Clock, Harness
 from tests.e2e.stale import LEAVES, REFUSED, Seen, leave, press_stale, seen
@@ -431,6 +432,10 @@ async def test_moving_a_series_across_daylight_saving_keeps_the_local_time(
 
         def series(session):  # type: ignore[no-untyped-def]
             client = session.exec(select(Person).where(Person.role == Role.CLIENT.value)).one()
+            # The service period runs in March (meetings outside it cannot be moved to).
+            period = session.exec(select(ServicePeriod)).one()
+            period.start_date = date(2026, 3, 2)
+            session.add(period)
             starts = [
                 datetime(2026, 3, 27, 10, 0, tzinfo=HKI),
                 datetime(2026, 4, 3, 10, 0, tzinfo=HKI),

@@ -14,6 +14,7 @@ from bot.alerts.actions import raise_alert
 from bot.periods import procedure
 from bot.rules.attendance import Outcome
 from bot.rules.periods import EndReason
+from messages.i18n import translator
 from storage import audit, meetings, people
 from storage.db import Database
 from storage.models import (
@@ -183,7 +184,10 @@ def test_the_clients_own_caseworker_interrupts_once(db: Database) -> None:
     assert (ended.status, ended.end_reason, ended.ended_on, ended.ended_by) == (
         PeriodStatus.ENDED, EndReason.CLIENT, TODAY, ids["worker"],
     )  # fmt: skip
-    assert ended.end_note == procedure.STOPPED_IN_CHAT  # no Finnish catalog entry needed here
+    # The note is written in the caseworker's language (Finnish here), for the report.
+    finnish = translator("fi")
+    assert ended.end_note == finnish(procedure.STOPPED_IN_CHAT)
+    assert ended.end_note != procedure.STOPPED_IN_CHAT
     with db.session() as session:
         alert = session.get(Alert, ids["alert"])
         assert alert is not None and alert.acknowledged_by == ids["worker"]
