@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -24,6 +25,25 @@ from bot.settings import Settings
 class FeedbackFormat(StrEnum):
     text = "text"
     csv = "csv"
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): a
+# client's comment "+1" or a display name "=HYPERLINK(…)" must open as the text it is.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def sheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would take for a formula, with a leading ' (which
+    makes it text); every other value as it is (numbers stay numbers)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def sheet_safe_rows(rows: Iterable[Iterable[Any]]) -> list[list[Any]]:
+    """Every cell of a CSV or XLSX table through `sheet_safe`: the one guard both the
+    feedback CSV and `report billing` / `report monthly` (bot.cli_report) write through."""
+    return [[sheet_safe(value) for value in row] for row in rows]
 
 
 def _fail(message: str) -> NoReturn:
@@ -71,7 +91,7 @@ def feedback_command(
         db.dispose()
     if format == FeedbackFormat.csv:
         out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(table(summary))
+        csv.writer(out, lineterminator="\n").writerows(sheet_safe_rows(table(summary)))
         typer.echo(out.getvalue(), nl=False)
     else:
         typer.echo(text(summary), nl=False)

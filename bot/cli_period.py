@@ -244,13 +244,39 @@ def period_employment(
     open_market: Annotated[
         bool, typer.Option("--open-market/--not-open-market", help="On the open labour market?")
     ] = True,
+    ended: Annotated[
+        str | None, typer.Option(help="The job's last day, YYYY-MM-DD, if it has ended.")
+    ] = None,
+    verified: Annotated[
+        str | None,
+        typer.Option(
+            help="The day the pay certificate was seen, YYYY-MM-DD: the on-the-job "
+            "employment bonus is billed only once it is verified."
+        ),
+    ] = None,
 ) -> None:
     """Record the job a period led to (job-retention coaching may follow a job-search
-    period that led to a job)."""
+    period that led to a job), its end and the pay certificate that verifies the
+    on-the-job employment bonus. Left out, --ended and --verified keep what was recorded
+    for the same job."""
     from bot.periods import actions
 
+    first = _day(start, "--start")
+    assert first is not None
+    last = _day(ended, "--ended")
+    seen = _day(verified, "--verified")
+    if last is not None and last < first:
+        _fail("--ended: the job cannot end before it starts")
+    if seen is not None and seen < first:
+        _fail("--verified: the pay certificate cannot be seen before the job starts")
     period = _run(
         actions.record_employment, actor_id=None, period_id=period_id,
-        job_start=_day(start, "--start"), hours_week=hours, open_market=open_market,
+        job_start=first, hours_week=hours, open_market=open_market,
+        job_end=last, verified_on=seen,
     )  # fmt: skip
-    typer.echo(f"Employment recorded: {_show(period)}")
+    parts = [f"Employment recorded: {_show(period)}"]
+    if period.job_end is not None:
+        parts.append(f"ended {period.job_end.isoformat()}")
+    if period.job_verified_on is not None:
+        parts.append(f"verified {period.job_verified_on.isoformat()}")
+    typer.echo("\t".join(parts))

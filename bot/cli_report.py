@@ -23,7 +23,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from bot.cli_feedback import feedback_command
+from bot.cli_feedback import feedback_command, sheet_safe_rows
 from bot.settings import Settings
 
 report_app = typer.Typer(
@@ -68,9 +68,10 @@ def _month(text: str) -> date:
 
 
 def _write_csv(path: Path, table: list[list[Any]]) -> None:
+    """UTF-8 with a header row; text a spreadsheet would run as a formula starts with '."""
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        for row in table:
+        for row in sheet_safe_rows(table):
             writer.writerow(["" if value is None else value for value in row])
 
 
@@ -83,6 +84,7 @@ def _write_xlsx(path: Path, table: list[list[Any]], title: str) -> None:
     assert sheet is not None
     sheet.title = title
     bold = Font(bold=True)
+    table = sheet_safe_rows(table)  # openpyxl stores a text starting with "=" as a formula
     header = table[0]
     for row in table:
         sheet.append(row)
@@ -126,7 +128,9 @@ def report_billing(
     db = Database(settings.database_url)
     today = utcnow().astimezone(settings.tz).date()
     try:
-        billing = db.call(billing_month, month=first, today=today, program_key=program)
+        billing = db.call(
+            billing_month, month=first, today=today, program_key=program, tz=settings.tz
+        )
     except KeyError:
         _fail(f"--program: no program {program!r}")
     finally:
@@ -186,7 +190,7 @@ def report_monthly(
         if client is not None:
             keys = [(client, None)]
         else:
-            keys = db.call(report_keys, month=first, today=today)  # type: ignore[arg-type]
+            keys = db.call(report_keys, month=first, today=today, tz=tz)  # type: ignore[arg-type]
         with typer.progressbar(
             keys, label="Monthly reports", file=sys.stderr, show_pos=True
         ) as bar:

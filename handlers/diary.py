@@ -10,6 +10,8 @@ calls and meetings the minutes → the note → Save.
 attended meeting (day, hours, content) and each entry's latest version, "(corrected)" when
 it was; ◀ ▶ for other months. The coach's view has one "✏ Correct" button per entry
 (`dy:e:<id>`), which asks for the new text; the old version is kept (bot.diary.actions).
+A busy month offers the buttons for its latest CORRECT_BUTTONS entries only, and says so:
+Telegram refuses a message with more than 100 buttons.
 
 Routed by state: each step takes only its own buttons (`dl:…`, the calendar `dlc:…`,
 `dy:…`), pressed on this run's message; any other press is the polite "no longer valid".
@@ -41,6 +43,8 @@ WEEKLY_HOURS = ("10", "18", "20", "25", "30", "37.5")
 # How far back the calendar reaches: last month's work can still be logged.
 DAYS_BACK = 92
 CAL = "dlc"
+# ✏ buttons on one month's view: 10 rows of 3, well under Telegram's 100 a message.
+CORRECT_BUTTONS = 30
 
 # --- formatting shared by both conversations ----------------------------------------------
 
@@ -413,17 +417,22 @@ async def show_month(turn: Turn[ViewDraft], *, new: bool = False, head: str = ""
         raise turn.refused("diary: not the viewer's client")
     draft.entries = [line.id for line in found.entries]
     rows: list[list[InlineKeyboardButton]] = []
+    note = ""
     if found.may_correct and found.entries:
+        skipped = max(0, len(draft.entries) - CORRECT_BUTTONS)
         buttons = [InlineKeyboardButton("✏ " + t("Correct {n}", n=n), callback_data=f"dy:e:{i}")
-                   for n, i in enumerate(draft.entries, start=1)]  # fmt: skip
+                   for n, i in enumerate(draft.entries, start=1) if n > skipped]  # fmt: skip
         rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+        if skipped:
+            note = "\n\n" + t("✏ Only the latest {n} entries can be corrected here.",
+                                n=CORRECT_BUTTONS)  # fmt: skip
     earlier = _shift(draft.month, -1)
     months = [InlineKeyboardButton("◀", callback_data=f"dy:m:{earlier:%Y-%m}")]
     if draft.month < this_month:
         later = _shift(draft.month, 1)
         months.append(InlineKeyboardButton("▶", callback_data=f"dy:m:{later:%Y-%m}"))
     rows += [months, nav_row(t, "dy", back=False)]
-    text = (head + "\n\n" if head else "") + month_text(found, t)
+    text = (head + "\n\n" if head else "") + month_text(found, t) + note
     # A long month goes as several messages (the buttons on the last); an edit is one.
     new = new or length(text) > MAX_TEXT
     query = turn.update.callback_query
@@ -455,9 +464,10 @@ async def on_month(turn: Turn[ViewDraft]) -> int:
     if draft.month is None:
         raise turn.refused("diary: no month shown")
     year, month = (int(part) for part in turn.group(1).split("-"))
-    if not 1 <= month <= 12:
-        raise turn.refused("diary: forged month")
-    wanted = date(year, month, 1)
+    try:
+        wanted = date(year, month, 1)  # "0000-01" or "2026-13": no such month
+    except ValueError:
+        raise turn.refused("diary: forged month") from None
     offered = {_shift(draft.month, -1)}
     if draft.month < _today(turn).replace(day=1):
         offered.add(_shift(draft.month, 1))
@@ -471,7 +481,8 @@ async def on_correct(turn: Turn[ViewDraft]) -> int:
     """✏ on an entry the coach's view shows: ask for its new text."""
     draft, t = turn.draft, turn.t
     entry_id = int(turn.group(1))
-    if turn.person.role != Role.COACH.value or entry_id not in draft.entries:
+    offered = draft.entries[-CORRECT_BUTTONS:]
+    if turn.person.role != Role.COACH.value or entry_id not in offered:
         raise turn.refused("diary: entry not offered")
     draft.entry_id = entry_id
     number = draft.entries.index(entry_id) + 1

@@ -38,6 +38,16 @@ def entries_between(session: Session, client_id: int, first: date, last: date) -
     )
 
 
+def latest_between(
+    session: Session, client_id: int, first: date, last: date
+) -> list[tuple[DiaryEntry, bool]]:
+    """The entries as they read now (a corrected one by its latest version), each with
+    whether it was corrected: what `/diary` and the monthly report show."""
+    found = entries_between(session, client_id, first, last)
+    replaced = {row.replaced_by for row in found if row.replaced_by is not None}
+    return [(row, row.id in replaced) for row in found if row.replaced_by is None]
+
+
 def versions(session: Session, entry_id: int) -> list[DiaryEntry]:
     """The entry and every correction after it, oldest first (the audit trail)."""
     chain: list[DiaryEntry] = []

@@ -122,6 +122,10 @@ class ServicePeriod(SQLModel, table=True):
     job_start: date | None = None
     job_hours_week: float | None = None
     job_open_market: bool | None = None
+    # The job's last day when it ended, and the day the pay certificate showed the bonus is
+    # due [000: "todentamalla oikeuden bonukseen"]: no bonus is billed before it is seen.
+    job_end: date | None = None
+    job_verified_on: date | None = None
 
 
 class Invite(SQLModel, table=True):

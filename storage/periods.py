@@ -177,3 +177,21 @@ def pending_requests(session: Session, period_id: int) -> list[PeriodRequest]:
 def programs(session: Session) -> list[Program]:
     """Every program preset, by key: the choices of a new period."""
     return list(session.exec(select(Program).order_by(col(Program.key))))
+
+
+def period_on(session: Session, client_id: int, day: date) -> ServicePeriod | None:
+    """The client's period running on `day`: started by then and not ended before it (an
+    ended period runs through its `ended_on`). Of two that both do, the one that started
+    first, as `current_period` chooses. Work logged after the fact belongs to the period
+    it was done in, so it lands in that period's reports [002 §3.4.2, §3.4.3]."""
+    return session.exec(
+        select(ServicePeriod)
+        .where(
+            ServicePeriod.client_id == client_id,
+            col(ServicePeriod.start_date) <= day,
+            (ServicePeriod.status != PeriodStatus.ENDED.value)
+            | col(ServicePeriod.ended_on).is_(None)
+            | (col(ServicePeriod.ended_on) >= day),
+        )
+        .order_by(col(ServicePeriod.start_date), col(ServicePeriod.id))
+    ).first()

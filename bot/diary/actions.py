@@ -25,7 +25,7 @@ from bot.rules.attendance import Outcome
 from storage import audit, people
 from storage import diary as rows
 from storage.models import DiaryEntry, Person, Role
-from storage.periods import current_period
+from storage.periods import current_period, period_on
 
 TEXT_MAX = 1000
 EMPLOYER_MAX = 200
@@ -113,10 +113,13 @@ def add_entry(
     now: datetime,
     tz: ZoneInfo,
 ) -> DiaryEntry:
-    """Log one piece of work for the coach's own active client, in the period running."""
+    """Log one piece of work for the coach's own active client, in the period running on
+    `day` (last month's work logged today belongs to last month's period, which may have
+    ended since); a day no period covers (a job starting after the period's planned end,
+    before a period's start) takes the client's current period."""
     _own_client(session, coach_id, client_id)
     _check(kind, day, details, now.astimezone(tz).date())
-    period = current_period(session, client_id)
+    period = period_on(session, client_id, day) or current_period(session, client_id)
     entry = rows.add(
         session,
         DiaryEntry(
@@ -246,8 +249,7 @@ def month_view(
             session, client_id, since, until, Outcome.ATTENDED.value
         )
     ]
-    found = rows.entries_between(session, client_id, first, after - timedelta(days=1))
-    replaced = {row.replaced_by for row in found if row.replaced_by is not None}
+    found = rows.latest_between(session, client_id, first, after - timedelta(days=1))
     lines = [
         Line(
             id=row.id,
@@ -259,10 +261,10 @@ def month_view(
             hours_week=row.hours_week,
             wage_support=row.wage_support,
             end_reason=row.end_reason,
-            corrected=row.id in replaced,
+            corrected=corrected,
         )
-        for row in found
-        if row.replaced_by is None and row.id is not None
+        for row, corrected in found
+        if row.id is not None
     ]
     audit.record(session, "diary.view", actor_id=viewer.id, subject_id=client_id,
                  detail=f"{first:%Y-%m}")  # fmt: skip

@@ -747,19 +747,44 @@ def record_employment(
     hours_week: float,
     open_market: bool,
     now: datetime,
+    job_end: date | None = None,
+    verified_on: date | None = None,
 ) -> ServicePeriod:
     """The job the period led to [002 §3.1 b: job-retention follows a job-search that led
-    to a job; 000: the employment bonus]. Recorded also after the period has ended."""
+    to a job; 000: the employment bonus]. Recorded also after the period has ended.
+
+    `job_end`: the job's last day, when it ended; `verified_on`: the day the coach saw the
+    pay certificate that shows the bonus is due [000 "todentamalla oikeuden bonukseen"].
+    None keeps what was recorded for the same job; a different start is another job, so
+    its end and verification are cleared first. Neither may be a day still to come nor
+    before the job's start (PeriodError "future", "bad_job_dates")."""
     period, client = _period(session, actor_id, period_id, running=False)
     if hours_week <= 0:
         raise PeriodError("bad_hours")
+    latest = now.date() + timedelta(days=1)  # a day ahead of UTC's date: the time zone
+    for day in (job_end, verified_on):
+        if day is not None and day > latest:
+            raise PeriodError("future")
+        if day is not None and day < job_start:
+            raise PeriodError("bad_job_dates")
+    if period.job_start != job_start:
+        period.job_end = period.job_verified_on = None
     period.job_start = job_start
     period.job_hours_week = hours_week
     period.job_open_market = open_market
+    if job_end is not None:
+        period.job_end = job_end
+    if verified_on is not None:
+        period.job_verified_on = verified_on
     session.add(period)
+    detail = f"{period.id}:{job_start.isoformat()}"
+    if period.job_end is not None or period.job_verified_on is not None:
+        ended = period.job_end.isoformat() if period.job_end else "-"
+        seen = period.job_verified_on.isoformat() if period.job_verified_on else "-"
+        detail += f":ended={ended}:verified={seen}"
     audit.record(
         session, "period.employment", actor_id=actor_id, subject_id=client.id,
-        detail=f"{period.id}:{job_start.isoformat()}", at=now,
+        detail=detail, at=now,
     )  # fmt: skip
     return period
 

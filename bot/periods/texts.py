@@ -147,6 +147,7 @@ ERRORS = {
     "no_cap": N_("This period has no hour cap."),
     "bad_hours": N_("The hours must be more than zero."),
     "future": N_("The end cannot be a day still to come."),
+    "bad_job_dates": N_("The job's dates are not possible."),
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -24,13 +24,13 @@ from sqlmodel import Session
 from bot.rules.attendance import Outcome
 from bot.rules.periods import Contract, Employment, contract
 from bot.rules.reports import (
+    HELSINKI,
     MeetingRow,
     MonthFigures,
     last_day,
     month_figures,
     month_of,
     month_span,
-    partial_work_ability_in,
     relevant,
 )
 from storage import reports as rows
@@ -104,8 +104,11 @@ def figures_of(
     meetings: list[MeetingRow],
     month: date,
     today: date,
+    tz: tzinfo = HELSINKI,
 ) -> MonthFigures:
-    """One period's month from its stored rows: what the monthly report shows too."""
+    """One period's month from its stored rows: what the monthly report shows too. The
+    employment bonus needs the pay certificate seen (`job_verified_on`) and no job end
+    (`job_end`) before its 3 months were full [000]."""
     suspended = (
         (period.suspended_from, period.suspended_until)
         if period.suspended_from is not None and period.suspended_until is not None
@@ -127,14 +130,22 @@ def figures_of(
         period_end=period_end(period),
         suspended=suspended,
         meetings=meetings,
-        partial_work_ability=partial_work_ability_in(month, partial_span(client)),
+        partial_work_ability=partial_span(client),
         employment=job,
         today=today,
+        job_ended=period.job_end,
+        verified_on=period.job_verified_on,
+        tz=tz,
     )
 
 
 def billing_month(
-    session: Session, *, month: date, today: date, program_key: str | None = None
+    session: Session,
+    *,
+    month: date,
+    today: date,
+    program_key: str | None = None,
+    tz: tzinfo = HELSINKI,
 ) -> Billing:
     """Every billing line of `month` (of one program, or all), in four queries. A period
     that neither ran in the month nor earns a bonus in it has no line. KeyError for an
@@ -145,7 +156,7 @@ def billing_month(
         raise KeyError(program_key)
     terms = {key: contract(p.model_dump(), strict=False) for key, p in programs.items()}
     periods = rows.billing_periods(session, month, last_day(month), program_key)
-    since, until = month_span(month)
+    since, until = month_span(month, tz)
     meetings = rows.month_meetings(
         session,
         sorted({period.client_id for period, _ in periods}),
@@ -162,6 +173,7 @@ def billing_month(
             [meeting_row(m) for m in meetings.get(period.client_id, [])],
             month,
             today,
+            tz,
         )
         if relevant(found):
             lines.append(
@@ -202,7 +214,7 @@ def columns(billing: Billing) -> list[Column]:
         ("no_show_hours", _f(lambda f: f.no_show_hours), True),
         ("unrecorded", _f(lambda f: f.unrecorded), True),
         ("billable_hours", _f(lambda f: f.billable_hours), True),
-        ("realised_months", _f(lambda f: int(f.realised_month)), True),
+        ("realised_months", _f(lambda f: f.realised_months), True),
         ("month_fee_eur", _f(lambda f: f.month_fee), True),
         ("supplement_eur", _f(lambda f: f.supplement), True),
         ("bonus_eur", _f(lambda f: f.bonus), True),

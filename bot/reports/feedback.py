@@ -3,7 +3,10 @@
 The client gives a score of 1–5 and a few words at the end of a period (bot.goals.actions,
 kept in PeriodReview); the admin reads, per program, how many answered, the average, how
 the scores fall and the words themselves. Anonymous: no names, no ids, no dates — the
-comments are ordered by score and text, not by who or when. Read-only.
+comments are ordered by their text, not by who or when, and carry no score (a score beside
+the words ties them to the one who gave both). A program with fewer than MIN_GROUP answers
+in the days asked shows only that: with a narrow span or one answer, the admin could tell
+whose score and words they are (bot.rules.feedback.shown). Read-only.
 
 Days are calendar days in Europe/Helsinki (the settings' zone): feedback given at 00:30 on
 the 1st local time belongs to the 1st although UTC still says the day before.
@@ -18,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.rules.feedback import ScoreSummary, comment, summarize_scores
+from bot.rules.feedback import MIN_GROUP, ScoreSummary, comment, shown, summarize_scores
 from storage import feedback as rows
 from storage.feedback import FeedbackRow
 
@@ -27,17 +30,18 @@ class UnknownProgram(LookupError):
     """--program named a program that does not exist."""
 
 
-@dataclass(frozen=True, order=True)
-class Comment:
-    score: int
-    text: str
-
-
 @dataclass(frozen=True)
 class ProgramFeedback:
+    """`scores` None: fewer than MIN_GROUP answered, and nothing else is told (the comments
+    are empty too); a program nobody answered has a summary with count 0."""
+
     program_key: str
-    scores: ScoreSummary
-    comments: tuple[Comment, ...]
+    scores: ScoreSummary | None
+    comments: tuple[str, ...]
+
+    @property
+    def too_few(self) -> bool:
+        return self.scores is None
 
 
 @dataclass(frozen=True)
@@ -47,28 +51,25 @@ class FeedbackSummary:
     programs: list[ProgramFeedback]
 
 
-def summarize(found: Iterable[FeedbackRow], programs: Iterable[str] = ()) -> list[ProgramFeedback]:
+def summarize(
+    found: Iterable[FeedbackRow], programs: Iterable[str] = (), minimum: int = MIN_GROUP
+) -> list[ProgramFeedback]:
     """One summary per program that had feedback, and per program named in `programs`
-    (shown with none); ordered by program key. Comments: capped, one line, by score then
-    text, empty words left out."""
+    (shown with none); ordered by program key. Comments: capped, one line, in the order
+    of their words, empty words left out. Below `minimum` answers a program keeps neither
+    figures nor comments."""
     by_program: dict[str, list[FeedbackRow]] = {key: [] for key in programs}
     for row in found:
         by_program.setdefault(row.program_key, []).append(row)
     result = []
     for key in sorted(by_program):
         given = by_program[key]
-        comments = sorted(
-            Comment(score=row.score, text=words)
-            for row in given
-            if (words := comment(row.text)) is not None
-        )
-        result.append(
-            ProgramFeedback(
-                program_key=key,
-                scores=summarize_scores(row.score for row in given),
-                comments=tuple(comments),
-            )
-        )
+        scores = summarize_scores(row.score for row in given)
+        if not shown(scores, minimum):
+            result.append(ProgramFeedback(program_key=key, scores=None, comments=()))
+            continue
+        comments = sorted(words for row in given if (words := comment(row.text)) is not None)
+        result.append(ProgramFeedback(program_key=key, scores=scores, comments=tuple(comments)))
     return result
 
 
@@ -100,21 +101,26 @@ def feedback_between(
 HEADER = [
     "program", "row", "count", "average",
     "score_1", "score_2", "score_3", "score_4", "score_5",
-    "score", "comment",
+    "comment",
 ]  # fmt: skip
+TOO_FEW = f"fewer than {MIN_GROUP} answers"
 
 
 def table(summary: FeedbackSummary) -> list[list[Any]]:
     """CSV rows: a header, then per program a `summary` row (count, average, the count of
-    each score) followed by one `comment` row per comment (its score and the words)."""
+    each score) followed by one `comment` row per comment (the words only). A program with
+    too few answers has a `too_few` row saying only that, and no comment rows."""
     result: list[list[Any]] = [list(HEADER)]
+    blank = [""] * 7  # count, average and the five score counts
     for program in summary.programs:
         s = program.scores
+        if s is None:
+            result.append([program.program_key, "too_few", *blank, TOO_FEW])
+            continue
         average = "" if s.average is None else str(s.average)
-        result.append([program.program_key, "summary", s.count, average, *s.distribution, "", ""])
-        blank = [""] * 7  # count, average and the five score counts
-        for c in program.comments:
-            result.append([program.program_key, "comment", *blank, c.score, c.text])
+        result.append([program.program_key, "summary", s.count, average, *s.distribution, ""])
+        for words in program.comments:
+            result.append([program.program_key, "comment", *blank, words])
     return result
 
 
@@ -125,6 +131,10 @@ def text(summary: FeedbackSummary) -> str:
         lines.append("No programs.")
     for program in summary.programs:
         s = program.scores
+        if s is None:
+            lines.append(f"{program.program_key}: {TOO_FEW}")
+            lines.append("")
+            continue
         if s.average is None:
             lines.append(f"{program.program_key}: no feedback")
             lines.append("")
@@ -134,7 +144,7 @@ def text(summary: FeedbackSummary) -> str:
         lines.append("  count  " + "".join(f"{n:>5}" for n in s.distribution))
         if program.comments:
             lines.append(f"  comments ({len(program.comments)}):")
-            lines.extend(f"  - [{c.score}] {c.text}" for c in program.comments)
+            lines.extend(f"  - {words}" for words in program.comments)
         else:
             lines.append("  no comments")
         lines.append("")

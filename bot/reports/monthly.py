@@ -26,6 +26,7 @@ from bot.reports.billing import billing_month, figures_of, meeting_row, period_e
 from bot.rules.attendance import Outcome
 from bot.rules.periods import contract, hour_cap
 from bot.rules.reports import (
+    HELSINKI,
     WORK_DAY,
     MonthFigures,
     last_day,
@@ -273,8 +274,7 @@ def _goals(
 
 
 def _entries(session: Session, client_id: int, period_id: int, month: date) -> list[Entry]:
-    found = diary_rows.entries_between(session, client_id, month, last_day(month))
-    replaced = {row.replaced_by for row in found if row.replaced_by is not None}
+    found = diary_rows.latest_between(session, client_id, month, last_day(month))
     return [
         Entry(
             day=row.happened_on,
@@ -285,10 +285,10 @@ def _entries(session: Session, client_id: int, period_id: int, month: date) -> l
             hours_week=row.hours_week,
             wage_support=row.wage_support,
             end_reason=row.end_reason,
-            corrected=row.id in replaced,
+            corrected=corrected,
         )
-        for row in found
-        if row.replaced_by is None and row.period_id in (None, period_id)
+        for row, corrected in found
+        if row.period_id in (None, period_id)
     ]
 
 
@@ -313,7 +313,7 @@ def monthly_report(
     since, until = month_span(month, tz)
     stored = rows.month_meetings(session, [client_id], since.astimezone(UTC),
                                  until.astimezone(UTC)).get(client_id, [])  # fmt: skip
-    figures = figures_of(terms, period, client, [meeting_row(m) for m in stored], month, today)
+    figures = figures_of(terms, period, client, [meeting_row(m) for m in stored], month, today, tz)
     mine = [m for m in stored if _counted(m, period, terms.day_hours is not None, month, tz)]
     content = {
         meeting.id: attended.content
@@ -389,8 +389,10 @@ def monthly_report(
     return report
 
 
-def report_keys(session: Session, *, month: date, today: date) -> list[tuple[int, int]]:
+def report_keys(
+    session: Session, *, month: date, today: date, tz: ZoneInfo = HELSINKI
+) -> list[tuple[int, int]]:
     """(client id, period id) of every report the month has: each period with figures in
     it, as the month's billing lists them (one query for the periods, one for meetings)."""
-    billing = billing_month(session, month=month, today=today)
+    billing = billing_month(session, month=month, today=today, tz=tz)
     return [(line.client_id, line.period_id) for line in billing.lines]

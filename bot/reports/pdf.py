@@ -24,7 +24,7 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 from bot.diary.texts import (
@@ -57,6 +57,11 @@ HEADING_PT = 12.5
 TITLE_PT = 16
 MARGIN_MM = 10
 LINE_MM = 5.0
+PADDING_MM = 1
+# fpdf2 cannot split a table row across pages: a cell taller than a page fails the whole
+# report. A cell shows at most this many lines (about 100 mm of an A5 page's 182); a longer
+# text ends in "…" there and follows the table in full as paragraphs, which do break.
+CELL_LINES = 20
 
 PERIOD_STATUS = {
     "active": N_("running"),
@@ -94,6 +99,17 @@ def clean(text: str) -> str:
         elif ord(char) in glyphs:
             out.append(char)
     return "".join(out).strip()
+
+
+def compact(text: str) -> str:
+    """`clean` with trailing spaces cut and each run of blank lines made one: a text of
+    mostly line breaks (Enter held down in the chat) takes a line, not pages."""
+    lines: list[str] = []
+    for line in clean(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n"):
+        line = line.rstrip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(lines).strip()
 
 
 class _Sheet(FPDF):
@@ -168,8 +184,21 @@ class _Writer:
 
     def para(self, text: str, size: float = BODY_PT) -> None:
         self.pdf.set_font(FAMILY, "", size)
-        self.pdf.multi_cell(0, LINE_MM, clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.pdf.multi_cell(0, LINE_MM, compact(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.pdf.set_font(FAMILY, "", BODY_PT)
+
+    def fit(self, text: str, width: float, line_height: float) -> tuple[str, bool]:
+        """The cell's text as wrapped in `width` mm with the current font, at most
+        CELL_LINES lines; True when it was cut (the cell then ends in "…")."""
+        lines = self.pdf.multi_cell(
+            width - 2 * PADDING_MM - 0.5, line_height, text, dry_run=True,
+            output=MethodReturnValue.LINES,
+        )  # fmt: skip
+        if len(lines) <= CELL_LINES:
+            return text, False
+        kept = [line.rstrip() for line in lines[: CELL_LINES - 1]]
+        kept[-1] = kept[-1][:-2].rstrip() + "…" if len(kept[-1]) > 2 else kept[-1] + "…"
+        return "\n".join([*kept, self.t("(in full below the table)")]), True
 
     def table(
         self,
@@ -178,24 +207,46 @@ class _Writer:
         widths: Sequence[float],
         align: Sequence[str] | None = None,
     ) -> None:
+        """`widths` in mm, summing to the page's text width. A cell too long for
+        CELL_LINES shows its start; the whole text follows the table, under the row's
+        first cell as its label."""
         pdf = self.pdf
         pdf.set_font(FAMILY, "", BODY_PT if head is None else SMALL_PT + 0.5)
+        line_height = LINE_MM - (0 if head is None else 0.6)
+        scale = pdf.epw / sum(widths)
+        rows: list[list[str]] = []
+        in_full: list[tuple[str, str]] = []
+        for values in body:
+            row = []
+            for value, width in zip(values, widths, strict=True):
+                text = compact(value)
+                shown, cut = self.fit(text, width * scale, line_height)
+                if cut:
+                    label = ", ".join(compact(values[0]).splitlines()[:2])
+                    in_full.append((label[:120], text))
+                row.append(shown)
+            rows.append(row)
         with pdf.table(
             col_widths=tuple(widths),
             width=pdf.epw,
             first_row_as_headings=head is not None,
             headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
-            line_height=LINE_MM - (0 if head is None else 0.6),
+            line_height=line_height,
             text_align=tuple(align) if align else "LEFT",
             borders_layout="HORIZONTAL_LINES",
-            padding=1,
+            padding=PADDING_MM,
         ) as table:
-            for values in ([head] if head is not None else []) + list(body):
+            for values in ([[clean(v) for v in head]] if head is not None else []) + rows:
                 row = table.row()
                 for value in values:
-                    row.cell(clean(value))
+                    row.cell(value)
         pdf.set_font(FAMILY, "", BODY_PT)
         pdf.ln(1)
+        for label, text in in_full:
+            pdf.set_font(FAMILY, "B", BODY_PT)
+            pdf.multi_cell(0, LINE_MM, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.para(text)
+            pdf.ln(1)
 
     # --- sections ----------------------------------------------------------------------
     def title(self) -> None:
@@ -270,7 +321,7 @@ class _Writer:
             rows.append([t("Employment bonus"), self.eur(f.bonus)])
         elif f.bonus_pending:
             rows.append(
-                [t("Employment bonus"), t("in this month once the job's 3 months are full")]
+                [t("Employment bonus"), t("waiting for the job's 3 months and the pay certificate")]
             )
         if r.hours is not None:
             rows += [

@@ -16,6 +16,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 SCORES = (1, 2, 3, 4, 5)
 COMMENT_MAX = 300  # a comment as the summary shows it: a few lines, not a letter
+# The fewest answers a group's figures and words are shown for. Fewer, and the admin who
+# knows who ended a period in that program and those days can tell whose they are
+# (one answer: its score is the average) [002 §2.7]; only "fewer than 5" is shown.
+MIN_GROUP = 5
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,12 @@ def summarize_scores(scores: Iterable[int]) -> ScoreSummary:
         average = (Decimal(total) / Decimal(count)).quantize(Decimal("0.1"), ROUND_HALF_UP)
     distribution = (counts[1], counts[2], counts[3], counts[4], counts[5])
     return ScoreSummary(count=count, average=average, distribution=distribution)
+
+
+def shown(summary: ScoreSummary, minimum: int = MIN_GROUP) -> bool:
+    """Whether a group's figures may be shown: nobody answered (nothing to tell), or at
+    least `minimum` did, so no single answer stands out."""
+    return summary.count == 0 or summary.count >= minimum
 
 
 def comment(text: str | None, limit: int = COMMENT_MAX) -> str | None:

@@ -14,18 +14,30 @@ What is counted, by program (DOMAIN.md, the programs table and "Attendance outco
 - `on-the-job` [000 "Palvelun hankinta ja hinnoittelu"]: 500 € + VAT "per toteutunut
   toimintakuukausi", +200 € per such month for a client with partial work ability for the
   span set in the client's profile, and the 1,500 € employment bonus "todentamalla
-  oikeuden bonukseen". **Our reading** of a realised month ("toteutunut valmennuskuukausi",
-  billed "kerran kuukaudessa jälkikäteen"): the calendar month counts when the period ran
-  on at least one of its days, up to today, that was not suspended; a month the period
-  was suspended the whole of is not realised. So a period starting or ending mid-month
-  bills that month whole (the seed prices the month, not the day; `service_days` is kept
-  for a purchaser who reads it pro rata). The bonus is verified when the job, started at
-  the latest 3 months after the period's end, on the open labour market, at least
-  `min_weekly_work_hours` a week, has lasted 3 full months with no recorded end before
-  that: it is billed in the month the 3 months are full, once that last day is past.
+  oikeuden bonukseen". The months are the period's own, counted from its start date:
+  month n runs from the day after `span_end(start, n − 1 months)` to `span_end(start, n
+  months)` (bot.rules.periods.span_end, the arithmetic of the period's end), so a period
+  of 2 months has exactly 2 whatever its start day. **Our reading** of a realised month
+  ("toteutunut valmennuskuukausi", billed "kerran kuukaudessa jälkikäteen"): a period
+  month is realised once it has begun (its first day is past or today, and the period had
+  not ended before it) unless the period was suspended the whole of it; it is billed with
+  the calendar month it begins in. So a period ended early after 5 weeks has begun 2
+  months and bills 2; a start on the 29th–31st may begin two period months in one
+  calendar month (31 Aug: 31 Aug, 1 Oct, 31 Oct, ...), which then bills both. The
+  supplement follows the same months: a realised month the profile's span touches.
+  `service_days` (the calendar days the period ran) is kept for a purchaser who reads it
+  pro rata. The bonus [000]: the job, started at the latest 3 months after the period's
+  end, on the open labour market, at least `min_weekly_work_hours` a week, must last 3
+  full months (no recorded end before that), and the coach must have seen the pay
+  certificate (`verified_on`). It is billed once, in the month of the later of the
+  verification and the 3 months' last day (once that last day is past and the
+  certificate seen); until then, from the month the 3 months are full, it shows as
+  pending. A payable month fixed by the data keeps a month's billing the same when run
+  again.
 - `work-activity` [002 §2.4]: attendance days ("läsnäolopäivä": days actually attended),
   by day length; työraha 8 € for a 4-hour day, 12 € for a 6-hour day, nothing for a sick
-  day; 2 days of leave accrue in a month with at least 14 attendance days.
+  day; 2 days of leave accrue in a month with at least 14 attendance days. Työraha is
+  per day: a day with two attended rows earns once, at the longest length it reached.
 
 Months are calendar months in Europe/Helsinki time: a meeting at 00:30 on the 1st local
 time belongs to that month although UTC still says the day before.
@@ -34,7 +46,7 @@ time belongs to that month although UTC still says the day before.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -94,17 +106,24 @@ class MonthFigures:
     cancelled: int = 0
     unrecorded: int = 0
     billable_hours: Decimal = ZERO  # for hourly and per-contract programs
-    realised_month: bool = False
+    realised_months: int = 0  # the period's own months that began in this month
     month_fee: Decimal = ZERO
     supplement: Decimal = ZERO
     bonus: Decimal = ZERO
-    bonus_pending: bool = False  # a job that may earn it this month, its 3 months not full
+    # A job that may earn the bonus, its 3 months full by this month, not yet billed (not
+    # verified yet, or its last day still to come).
+    bonus_pending: bool = False
     attendance_days: int = 0
     work_days: Mapping[int, int] = field(default_factory=dict)  # day length (h) → days
     sick_days: int = 0
     absence_days: int = 0  # work days not attended (sick days included)
     work_allowance: Decimal = ZERO  # työraha, paid to the client
     leave_days: int = 0
+
+    @property
+    def realised_month(self) -> bool:
+        """At least one realised month is billed with this calendar month."""
+        return self.realised_months > 0
 
     @property
     def hours_used(self) -> Decimal:
@@ -163,18 +182,78 @@ def service_days(
     return days
 
 
-def partial_work_ability_in(month: date, span: tuple[date, date | None] | None) -> bool:
+Span = tuple[date, date | None]
+
+
+def partial_work_ability_in(month: date, span: Span | None) -> bool:
     """The client's profile sets the supplement for a span [000 "määräajan ... erikseen
-    määritelty työnhakijaprofiilissa"]: it applies to a month the span touches."""
-    if span is None:
-        return False
-    first, last = span
-    return first <= last_day(month) and (last is None or last >= month_of(month))
+    määritelty työnhakijaprofiilissa"]: it applies to a calendar month the span touches."""
+    return _touches(span, month_of(month), last_day(month))
+
+
+def _touches(span: Span | bool | None, first: date, last: date) -> bool:
+    """`span` touches [first, last]; True: the whole time, False/None: never."""
+    if span is None or isinstance(span, bool):
+        return bool(span)
+    return span[0] <= last and (span[1] is None or span[1] >= first)
+
+
+def period_months(period_start: date, until: date) -> Iterator[tuple[date, date]]:
+    """The period's own months [first, last] that begin by `until`: month n runs from the
+    day after span_end(start, n − 1 months) to span_end(start, n months), so the last of
+    a period of n months ends on the period's own end (see the module doc)."""
+    first, n = period_start, 1
+    while first <= until:
+        last = span_end(period_start, relativedelta(months=n))
+        yield first, last
+        first, n = last + timedelta(days=1), n + 1
+
+
+def realised_months(
+    month: date,
+    period_start: date,
+    period_end: date | None,
+    suspended: tuple[date, date] | None,
+    today: date,
+) -> list[tuple[date, date]]:
+    """The period months realised and billed with the calendar month of `month`: those
+    beginning in it, by today and by the period's end, not suspended the whole of their
+    run (each given as its first day and its last day the period ran)."""
+    month = month_of(month)
+    until = min(last_day(month), today)
+    if period_end is not None:
+        until = min(until, period_end)
+    found = []
+    for first, last in period_months(period_start, until):
+        if first < month:
+            continue
+        ran_until = last if period_end is None else min(last, period_end)
+        if suspended is not None and suspended[0] <= first and ran_until <= suspended[1]:
+            continue
+        found.append((first, ran_until))
+    return found
 
 
 def job_full_on(job: Employment) -> date:
     """The last day of the job's first 3 months: the day its length is verified."""
     return span_end(job.start, relativedelta(months=JOB_MIN_MONTHS))
+
+
+def bonus_may_be_earned(
+    terms: Contract,
+    job: Employment | None,
+    period_start: date,
+    period_end: date | None,
+    job_ended: date | None = None,
+) -> bool:
+    """The job may earn the bonus [000]: not when it has too few hours, is not on the open
+    labour market, started before the period or more than 3 months after its end, or ended
+    before its 3 months were full."""
+    if job is None or job.start < period_start:
+        return False
+    if not bonus_may_apply(terms, job, period_end if period_end is not None else job.start):
+        return False
+    return job_ended is None or job_ended >= job_full_on(job)
 
 
 def bonus_month(
@@ -183,19 +262,17 @@ def bonus_month(
     period_start: date,
     period_end: date | None,
     job_ended: date | None = None,
+    verified_on: date | None = None,
 ) -> date | None:
-    """The month the employment bonus is billed in [000]: the month the job's 3 months are
-    full; None when the job cannot earn it (too few hours, not the open labour market,
-    started before the period or more than 3 months after its end, or ended before its 3
-    months were full)."""
-    if job is None or job.start < period_start:
+    """The month the employment bonus is billed in [000 "todentamalla oikeuden
+    bonukseen"]: the month of the later of the day the pay certificate was seen and the
+    job's 3 months' last day; None while not verified or when the job cannot earn it."""
+    if verified_on is None or not bonus_may_be_earned(
+        terms, job, period_start, period_end, job_ended
+    ):
         return None
-    if not bonus_may_apply(terms, job, period_end if period_end is not None else job.start):
-        return None
-    full = job_full_on(job)
-    if job_ended is not None and job_ended < full:
-        return None
-    return month_of(full)
+    assert job is not None
+    return month_of(max(verified_on, job_full_on(job)))
 
 
 def _belongs(row: MeetingRow, terms: Contract) -> bool:
@@ -211,17 +288,20 @@ def month_figures(
     period_end: date | None,
     suspended: tuple[date, date] | None,
     meetings: Iterable[MeetingRow],
-    partial_work_ability: bool,
+    partial_work_ability: bool | Span | None,
     employment: Employment | None,
     today: date,
     *,
     job_ended: date | None = None,
+    verified_on: date | None = None,
     tz: tzinfo = HELSINKI,
 ) -> MonthFigures:
     """The month's figures for one client's period. `month` is any day of it; `meetings`
     may hold the client's other meetings too: only those of this program on the period's
     days within the month (local time) count. `period_end` is the day it ended or its
-    planned end."""
+    planned end. `partial_work_ability`: the profile's span (True: the whole time).
+    `job_ended` is the job's last day if it ended; `verified_on` the day the pay
+    certificate was seen."""
     month = month_of(month)
     end = last_day(month)
     first = max(month, period_start)
@@ -256,22 +336,29 @@ def month_figures(
             counts["cancelled"] = counts.get("cancelled", 0) + 1
 
     days = service_days(month, period_start, period_end, suspended, today)
-    by_month = terms.monthly_fee_eur is not None
-    realised = by_month and days > 0
+    realised: list[tuple[date, date]] = []
     fee = supplement = bonus = ZERO
-    if realised:
-        fee = _eur(terms.monthly_fee_eur)  # type: ignore[arg-type]
-        supplement = _eur(monthly_fee(terms, partial_work_ability) or 0) - fee
+    if terms.monthly_fee_eur is not None:
+        realised = realised_months(month, period_start, period_end, suspended, today)
+        base = _eur(terms.monthly_fee_eur)
+        extra = _eur(monthly_fee(terms, partial_work_ability=True) or 0) - base
+        fee = base * len(realised)
+        supplement = extra * sum(
+            1 for first, last in realised if _touches(partial_work_ability, first, last)
+        )
     pending = False
-    if bonus_month(terms, employment, period_start, period_end, job_ended) == month:
+    if bonus_may_be_earned(terms, employment, period_start, period_end, job_ended):
         assert employment is not None and terms.employment_bonus_eur is not None
-        if today > job_full_on(employment):
+        full = job_full_on(employment)
+        payable = bonus_month(terms, employment, period_start, period_end, job_ended, verified_on)
+        due = verified_on is not None and today > full and today >= verified_on
+        if payable == month and due:
             bonus = _eur(terms.employment_bonus_eur)
-        else:
+        elif month_of(full) <= month and (payable is None or payable >= month):
             pending = True
 
     work: dict[int, int] = {}
-    attended: set[date] = set()
+    attended: dict[date, float] = {}  # day → the longest stay recorded that day
     absent: set[date] = set()
     sick: set[date] = set()
     allowance = ZERO
@@ -287,15 +374,17 @@ def month_figures(
                     if row.hours_used is not None
                     else planned_hours(row.start, row.end)
                 )
-                attended.add(day)
-                allowance += work_allowance(row.outcome, hours, rates)
-                reached = next((h for length, h in lengths if hours >= length), None)
-                if reached is not None:
-                    work[reached] = work.get(reached, 0) + 1
+                attended[day] = max(hours, attended.get(day, 0.0))
             elif row.outcome in (Outcome.ABSENT_ON_TIME, Outcome.ABSENT_LATE, Outcome.NO_SHOW):
                 absent.add(day)
                 if row.absence_reason == SICK:
                     sick.add(day)
+        # One työraha a day [002 §2.4: per attendance day], at the longest length reached.
+        for hours in attended.values():
+            allowance += work_allowance(Outcome.ATTENDED, hours, rates)
+            reached = next((h for length, h in lengths if hours >= length), None)
+            if reached is not None:
+                work[reached] = work.get(reached, 0) + 1
         needed = terms.leave_min_attendance_days
         if terms.leave_days_per_month is not None and needed is not None:
             leave = terms.leave_days_per_month if len(attended) >= needed else 0
@@ -317,7 +406,7 @@ def month_figures(
         cancelled=counts.get("cancelled", 0),
         unrecorded=counts.get("unrecorded", 0),
         billable_hours=billable if hourly else ZERO,
-        realised_month=realised,
+        realised_months=len(realised),
         month_fee=fee,
         supplement=supplement,
         bonus=bonus,
@@ -325,15 +414,21 @@ def month_figures(
         attendance_days=len(attended),
         work_days=dict(sorted(work.items())),
         sick_days=len(sick),
-        absence_days=len(absent - attended),
+        absence_days=len(absent - attended.keys()),
         work_allowance=_eur(allowance),
         leave_days=leave,
     )
 
 
 def relevant(figures: MonthFigures) -> bool:
-    """A line belongs on the month's billing when the period ran in it or a bonus falls."""
-    return figures.service_days > 0 or figures.bonus > 0 or figures.bonus_pending
+    """A line belongs on the month's billing when the period ran in it, a realised month
+    is billed with it (one may begin on a suspended day) or a bonus falls or waits."""
+    return (
+        figures.service_days > 0
+        or figures.realised_months > 0
+        or figures.bonus > 0
+        or figures.bonus_pending
+    )
 
 
 def month_span(month: date, tz: tzinfo = HELSINKI) -> tuple[datetime, datetime]:

@@ -334,3 +334,54 @@ async def test_a_long_month_goes_as_several_messages_with_the_buttons_on_the_las
     assert [f"dy:e:{i}" for i in ids] == [d for d in data(last) if d.startswith("dy:e:")]
     ask = await coach.press(expect="edit", callback_data=f"dy:e:{ids[-1]}", message=last)
     assert ask.message_id == last.message_id
+
+
+async def test_a_forged_impossible_month_is_refused_politely(bot: Harness) -> None:
+    """`dy:m:0000-01` passes the pattern but is no date: refused, not the error handler."""
+    t = team(bot)
+    coach = t.chats["coach"]
+    picker = await coach.say("/diary")
+    month = await coach.press(expect="edit", callback_data=f"dy:c:{t.client}", message=picker)
+    for forged in ("dy:m:0000-01", "dy:m:2026-13", "dy:m:2026-00"):
+        query = await bot.fake.press_button(coach.user_id, month.message_id, forged, strict=False)
+        assert (await coach.answer(query)).text == REFUSED, forged
+        assert forged in audited(bot, "button.refused")
+    # The view still works.
+    october = await coach.press(expect="edit", callback_data="dy:m:2026-10", message=month)
+    assert "dy:m:2026-11" in data(october)
+
+
+async def test_a_busy_month_offers_correct_buttons_for_the_latest_entries_only(
+    bot: Harness,
+) -> None:
+    """Telegram takes at most 100 buttons a message: 35 entries get 30 ✏, and the view
+    says so; an older entry's button, pressed by hand, is refused."""
+    t = team(bot)
+    ids = [add(bot, t, Kind.OTHER, date(2026, 11, 1 + n // 2), f"Lyhyt {n}") for n in range(35)]
+    coach = t.chats["coach"]
+    picker = await coach.say("/diary")
+    month = await coach.press(expect="edit", callback_data=f"dy:c:{t.client}", message=picker)
+    text = month.text or ""
+    assert "Lyhyt 0" in text and "Lyhyt 34" in text  # every entry is still shown
+    assert FI("✏ Only the latest {n} entries can be corrected here.", n=30) in text
+    corrects = [d for d in data(month) if d.startswith("dy:e:")]
+    assert corrects == [f"dy:e:{i}" for i in ids[5:]]
+    assert len(data(month)) <= 100
+    labels = [label for row in month.buttons for label, d in row if (d or "").startswith("dy:e")]
+    assert labels[0] == "✏ " + FI("Correct {n}", n=6)  # the numbers of the list stay
+    query = await bot.fake.press_button(coach.user_id, month.message_id, f"dy:e:{ids[0]}",
+                                        strict=False)  # fmt: skip
+    assert (await coach.answer(query)).text == REFUSED
+    ask = await coach.press(expect="edit", callback_data=f"dy:e:{ids[-1]}", message=month)
+    assert "dy:back" in data(ask)
+
+
+async def test_a_quiet_month_has_no_note_about_buttons(bot: Harness) -> None:
+    t = team(bot)
+    add(bot, t, Kind.OTHER, date(2026, 11, 2), "Ainoa")
+    coach = t.chats["coach"]
+    picker = await coach.say("/diary")
+    month = await coach.press(expect="edit", callback_data=f"dy:c:{t.client}", message=picker)
+    assert FI("✏ Only the latest {n} entries can be corrected here.", n=30) not in (
+        month.text or ""
+    )

@@ -6,7 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from bot.rules.feedback import COMMENT_MAX, ScoreSummary, comment, summarize_scores
+from bot.rules.feedback import (
+    COMMENT_MAX,
+    MIN_GROUP,
+    ScoreSummary,
+    comment,
+    shown,
+    summarize_scores,
+)
 
 
 def test_no_feedback_has_no_average() -> None:
@@ -62,3 +69,15 @@ def test_comment_is_one_line_and_capped() -> None:
     assert long is not None
     assert len(long) == COMMENT_MAX and long.endswith("…")
     assert comment("word " * 100, limit=12) == "word word w…"
+
+
+def test_a_group_below_the_minimum_is_not_shown() -> None:
+    """One answer's average is its score: with fewer than 5 the admin could tell whose."""
+    assert MIN_GROUP == 5
+    assert shown(summarize_scores([]))  # nobody answered: nothing to tell
+    for count in range(1, MIN_GROUP):
+        assert not shown(summarize_scores([3] * count)), count
+    assert shown(summarize_scores([3] * MIN_GROUP))
+    assert shown(summarize_scores([1, 2, 3, 4, 5, 5]))
+    assert not shown(summarize_scores([0, 6, 3, 3, 3, 3]))  # 4 real scores
+    assert shown(summarize_scores([4, 4]), minimum=2)

@@ -16,7 +16,15 @@ from bot.diary.actions import Details, DiaryError, Kind
 from storage import audit, meetings, people
 from storage import diary as rows
 from storage.db import Database
-from storage.models import Attendance, DiaryEntry, MeetingKind, Person, Role
+from storage.models import (
+    Attendance,
+    DiaryEntry,
+    MeetingKind,
+    PeriodStatus,
+    Person,
+    Role,
+    ServicePeriod,
+)
 
 HKI = ZoneInfo("Europe/Helsinki")
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=HKI).astimezone(UTC)
@@ -171,3 +179,46 @@ def test_only_the_clients_coach_and_caseworker_see_the_month(db: Database) -> No
     views = db.call(lambda s: [(e.actor_id, e.subject_id, e.detail)
                                for e in audit.entries(s, action="diary.view")])  # fmt: skip
     assert len(views) == before + 1 and views[0] == (team.worker, team.client, "2026-11")
+
+
+def test_an_entry_belongs_to_the_period_running_on_its_day(db: Database) -> None:
+    """Work logged after the fact lands in the period it was done in, not the one running
+    when it was logged; a day no period covers takes the current one [002 §3.4.2]."""
+
+    def periods(session):  # type: ignore[no-untyped-def]
+        coach = people.add_person(session, role=Role.COACH, name="K", language="fi")
+        client = people.add_person(
+            session, role=Role.CLIENT, name="M", language="fi", coach_id=coach.id
+        )
+        ended = ServicePeriod(
+            client_id=client.id, program_key="job-search", start_date=date(2026, 6, 1),
+            planned_end=date(2026, 11, 30), status=PeriodStatus.ENDED.value,
+            ended_on=date(2026, 10, 15),
+        )  # fmt: skip
+        running = ServicePeriod(client_id=client.id, program_key="ips",
+                                start_date=date(2026, 10, 16))  # fmt: skip
+        # Agreed during the running one: it waits behind it (storage.periods.current_period).
+        waiting = ServicePeriod(client_id=client.id, program_key="job-retention",
+                                start_date=date(2026, 11, 25))  # fmt: skip
+        session.add_all([ended, running, waiting])
+        session.flush()
+        return Team(coach.id, 0, client.id, 0), ended.id, running.id
+
+    team, ended, running = db.call(periods)
+    note = Details(text="Työtä")
+    cases = {
+        date(2026, 6, 1): ended,
+        date(2026, 10, 10): ended,
+        date(2026, 10, 15): ended,  # its last day
+        date(2026, 10, 16): running,
+        date(2026, 11, 26): running,  # the waiting one has not begun
+        date(2026, 5, 31): running,  # before any period: the current one
+    }
+    for day, period_id in cases.items():
+        entry = _add(db, team, Kind.OTHER, day, note)
+        found = db.call(rows.entry, entry)
+        assert found is not None and found.period_id == period_id, day
+    job = db.call(actions.add_entry, team.coach, team.client, Kind.JOB_START,
+                  date(2027, 1, 10), Details(text="Aloittaa", employer="Oy", hours_week=20,
+                  wage_support=False), now=NOW, tz=HKI)  # fmt: skip
+    assert job.period_id == running  # ahead of today: the period running then, as now

@@ -123,7 +123,21 @@ def test_migrations_upgrade_an_empty_database_and_step_back(empty_database_url: 
     period_id = database.call(fill)
     database.call(_contract_rows, period_id)
     database.call(_diary_rows, period_id)
+
+    def _job_verified(session, period_id):  # type: ignore[no-untyped-def]
+        period = session.get(ServicePeriod, period_id)
+        period.job_end, period.job_verified_on = NOW.date(), NOW.date()
+
+    database.call(_job_verified, period_id)
     database.dispose()
+    downgrade(empty_database_url, "-1")  # 0010: the job's end and its verification
+    engine = Database(empty_database_url).engine
+    try:
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("service_period")}
+        assert "job_start" in columns
+        assert not {"job_end", "job_verified_on"} & columns
+    finally:
+        engine.dispose()
     downgrade(empty_database_url, "-1")  # 0009: the diary
     assert "diary_entry" not in _tables(empty_database_url)
     downgrade(empty_database_url, "-1")  # 0008: the period's contract columns and two tables

@@ -146,3 +146,44 @@ def test_employment_then_job_retention(env: str) -> None:
     assert code == 0, out
     started = period(env, int(out.strip().splitlines()[-1]))
     assert started.planned_end == date(2027, 5, 1)
+
+
+def test_employment_end_and_verification(env: str) -> None:
+    """The job's end and the pay certificate that verifies the on-the-job bonus [000];
+    left out later, both are kept for the same job; another job starts clean."""
+    _, _, person = client(env)
+    code, out = cli("start", str(person), "--program", "on-the-job", "--start", "2026-01-05")
+    assert code == 0, out
+    period_id = out.strip().splitlines()[-1]
+    args = ("employment", period_id, "--start", "2026-06-01", "--hours", "30")
+    code, out = cli(*args, "--ended", "2026-10-15", "--verified", "2026-09-10")
+    assert code == 0, out
+    assert "ended 2026-10-15" in out and "verified 2026-09-10" in out
+    found = period(env, int(period_id))
+    assert (found.job_start, found.job_end, found.job_verified_on) == (
+        date(2026, 6, 1), date(2026, 10, 15), date(2026, 9, 10),
+    )  # fmt: skip
+    assert cli(*args)[0] == 0  # the hours again: the end and the certificate stay
+    assert period(env, int(period_id)).job_verified_on == date(2026, 9, 10)
+    db = Database(env)
+    try:
+        with db.session() as session:
+            details = [e.detail for e in audit.entries(session, action="period.employment")]
+    finally:
+        db.dispose()
+    assert any("verified=2026-09-10" in (d or "") for d in details)
+
+    code, out = cli(*args, "--ended", "2026-05-31")
+    assert code == 1 and "cannot end before it starts" in out
+    code, out = cli(*args, "--verified", "2026-05-01")
+    assert code == 1 and "before the job starts" in out
+    code, out = cli(*args, "--verified", "1.9.2026")
+    assert code == 1 and "YYYY-MM-DD" in out
+    future = (utcnow().date() + timedelta(days=5)).isoformat()
+    code, out = cli(*args, "--verified", future)
+    assert code == 1 and "day still to come" in out
+
+    code, out = cli("employment", period_id, "--start", "2026-07-01", "--hours", "20")
+    assert code == 0, out
+    other = period(env, int(period_id))
+    assert (other.job_start, other.job_end, other.job_verified_on) == (date(2026, 7, 1), None, None)

@@ -1,7 +1,9 @@
 """`coachbot report billing` as an admin meets it, on real SQLite and PostgreSQL: a month
 of recorded meetings, notices, a realised on-the-job month with the supplement, a bonus
-whose 3 months are full in the month, and work-activity days; the CSV opens with the csv
-module and the XLSX with openpyxl, and each program's total row equals its lines' sum."""
+whose 3 months are full in the month (verified with the pay certificate; unverified it
+waits, and it is billed in the month it is verified), and work-activity days; the CSV
+opens with the csv module and the XLSX with openpyxl, and each program's total row equals
+its lines' sum."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli_report import report_app
@@ -171,7 +175,8 @@ def november(url: str) -> dict[str, int]:
             job_start=D(2026, 8, 15),
             job_hours_week=20.0,
             job_open_market=True,
-        )  # full on 14 Nov 2026
+            job_verified_on=D(2026, 11, 20),
+        )  # full on 14 Nov 2026, the pay certificate seen on 20 Nov
         ids["eeva"] = e = m.client("Eeva", "work-activity", D(2026, 6, 1), D(2027, 5, 31))
         days = weekdays(D(2026, 11, 2), 15)
         for i, day in enumerate(days[:14]):
@@ -320,6 +325,59 @@ def test_billing_of_one_program(env: str, tmp_path: Path) -> None:
         october = by_client(list(csv.DictReader(source)))  # type: ignore[arg-type]
     assert number(october["total"]["invoiced_eur"]) == 700
     assert "Dan" not in october  # no line: his period did not run and no bonus falls
+
+
+def on_the_job(path: Path) -> dict[str, dict[str, object]]:
+    with path.open(encoding="utf-8") as source:
+        return by_client(list(csv.DictReader(source)))  # type: ignore[arg-type]
+
+
+def billing_of(month: str, tmp_path: Path) -> dict[str, dict[str, object]]:
+    code, out = cli("billing", "--month", month, "--program", "on-the-job", "--out", str(tmp_path))
+    assert code == 0, out
+    return on_the_job(Path(out.strip().splitlines()[-1]))
+
+
+@time_machine.travel(datetime(2027, 3, 1, 12, tzinfo=UTC), tick=False)
+def test_the_bonus_waits_for_the_pay_certificate(env: str, tmp_path: Path) -> None:
+    """Unverified, Dan's bonus is pending from November on; the certificate recorded
+    through the period's write path on 5 January bills it in January, once (the billing
+    run on 1 March)."""
+    from bot.periods import actions
+
+    ids = november(env)
+    db = Database(env)
+    try:
+        period_id = db.call(
+            lambda s: s.exec(
+                select(ServicePeriod.id).where(ServicePeriod.client_id == ids["dan"])
+            ).one()
+        )
+
+        def unverify(session) -> None:  # type: ignore[no-untyped-def]
+            period = session.get(ServicePeriod, period_id)
+            period.job_verified_on = None
+            session.add(period)
+
+        db.call(unverify)
+        for month in ("2026-11", "2026-12"):
+            dan = billing_of(month, tmp_path)["Dan"]
+            assert (number(dan["bonus_eur"]), number(dan["bonus_pending"])) == (0, 1), month
+        db.call(
+            actions.record_employment, actor_id=None, period_id=period_id,
+            job_start=D(2026, 8, 15), hours_week=20.0, open_market=True,
+            verified_on=D(2027, 1, 5), now=datetime(2027, 1, 5, 12, tzinfo=UTC),
+        )  # fmt: skip
+    finally:
+        db.dispose()
+    december = billing_of("2026-12", tmp_path)["Dan"]
+    assert (number(december["bonus_eur"]), number(december["bonus_pending"])) == (0, 1)
+    january = billing_of("2027-01", tmp_path)
+    assert (number(january["Dan"]["bonus_eur"]), number(january["Dan"]["invoiced_eur"])) == (
+        1500,
+        1500,
+    )
+    assert "Dan" not in billing_of("2027-02", tmp_path)  # billed once
 
 
 def test_refusals(env: str, tmp_path: Path) -> None:

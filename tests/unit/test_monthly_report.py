@@ -359,6 +359,41 @@ def test_the_month_in_figures(database_url: str) -> None:
         db.dispose()
 
 
+def test_the_figures_count_the_month_in_the_reports_time_zone(database_url: str) -> None:
+    """The report's `tz` reaches the figures: a meeting at 00:30 on 1 December in Helsinki
+    is 30 November in UTC, so a report made in UTC lists it in November and counts it."""
+    utc = ZoneInfo("UTC")
+
+    def add(session) -> int:  # type: ignore[no-untyped-def]
+        coach = people.add_person(session, role=Role.COACH, name="Kaisa", language="fi")
+        client = people.add_person(
+            session, role=Role.CLIENT, name="Uuno", language="fi", coach_id=coach.id
+        )
+        session.add(
+            ServicePeriod(
+                client_id=client.id,
+                program_key="job-search",
+                start_date=date(2026, 10, 1),
+                planned_end=date(2027, 3, 31),
+            )
+        )
+        add_meeting(session, coach.id, client.id, local(1, 0, 12), 1.0, Outcome.ATTENDED)
+        return client.id
+
+    db = Database(database_url)
+    try:
+        client_id = db.call(add)
+        in_utc = db.call(monthly_report, client_id=client_id, month=NOVEMBER, today=TODAY, tz=utc)
+        in_helsinki = db.call(
+            monthly_report, client_id=client_id, month=NOVEMBER, today=TODAY, tz=HELSINKI
+        )
+    finally:
+        db.dispose()
+    assert [m.hours for m in in_utc.meetings] == [1.0]
+    assert (in_utc.figures.held, in_utc.figures.hours_held) == (1, Decimal("1.0"))
+    assert (in_helsinki.figures.held, len(in_helsinki.meetings)) == (0, 0)
+
+
 def test_a_client_without_a_period_in_the_month(database_url: str) -> None:
     client_id = a_month(database_url)
     with pytest.raises(NoReport):
