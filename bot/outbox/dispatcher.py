@@ -326,7 +326,11 @@ class Dispatcher:
                 self._state.changed.set()  # a waiting pass looks again at once
             return
         if self._application is not None and self._application.job_queue is not None:
-            self._application.job_queue.run_once(self._job, 0.0, name="outbox-wake")
+            # However late the loop gets to it (a busy start runs every job at once), a
+            # wake runs: APScheduler's default would drop it after one second.
+            self._application.job_queue.run_once(
+                self._job, 0.0, name="outbox-wake", job_kwargs={"misfire_grace_time": None}
+            )
 
     async def stop(self) -> None:
         self._stopping = True

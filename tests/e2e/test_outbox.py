@@ -54,6 +54,25 @@ async def test_send_now_reaches_telegram_within_a_second(database_url: str) -> N
         assert rows(bot)[0].telegram_message_id == message.message_id
 
 
+async def test_a_wake_runs_however_late_the_busy_loop_gets_to_it(database_url: str) -> None:
+    """A start runs every job at once; a wake the event loop reaches more than a second
+    late must still send (APScheduler drops a late one-off job by default), or the message
+    waits for the next tick: ten minutes here."""
+    async with Harness(database_url, COACHBOT_OUTBOX_INTERVAL=600) as bot:
+        _, worker, _ = team(bot)
+        uid = bot.link(worker)
+        await bot.dispatcher.run_once()  # the start's own pass is over
+        bot.db.call(
+            outbox.schedule, recipient_id=worker, kind="alert", message=UNREACHABLE_MESSAGE,
+            params={"name": "Matti M"}, key="late-wake", due_at=bot.services.now(),
+            priority=Priority.ALERT,
+        )  # fmt: skip
+        bot.services.wake_outbox()
+        time.sleep(1.3)  # the loop is busy (blocked, not waiting) past the one-second grace
+        message = await bot.fake.wait_for_message(uid, timeout=5)
+        assert message.text is not None and message.text.startswith("Matti M")
+
+
 async def test_a_scheduled_message_waits_for_its_time(database_url: str) -> None:
     clock = Clock(EVENING - timedelta(hours=8))
     async with Harness(database_url, now=clock.now, **FAST) as bot:
